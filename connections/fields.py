@@ -1,0 +1,77 @@
+"""An encrypted JSON field on `cryptography`'s MultiFernet.
+
+Keys come from settings.FIELD_ENCRYPTION_KEYS (newest first): the first key encrypts, every key
+decrypts. Unlike django-fernet-encrypted-fields it never falls back to returning ciphertext, and its
+keys are not derived from SECRET_KEY: a value no key can open raises DecryptionFailed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+class DecryptionFailed(Exception):
+    """No configured key opens this value (wrong or missing FIELD_ENCRYPTION_KEYS)."""
+
+
+def multi_fernet() -> MultiFernet:
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except ValueError:
+        # The message names the variable, never the key.
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64 bytes)."
+        ) from None
+
+
+def encrypt_json(value: Any) -> str:
+    plaintext = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
+    return multi_fernet().encrypt(plaintext).decode()
+
+
+def decrypt_json(ciphertext: str) -> Any:
+    try:
+        plaintext = multi_fernet().decrypt(ciphertext.encode())
+    except InvalidToken:
+        raise DecryptionFailed("No key in FIELD_ENCRYPTION_KEYS can decrypt this value.") from None
+    return json.loads(plaintext)
+
+
+def rotate_ciphertext(ciphertext: str) -> str:
+    """Re-encrypt with the newest key (MultiFernet.rotate keeps the original timestamp)."""
+    try:
+        return multi_fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken:
+        raise DecryptionFailed("No key in FIELD_ENCRYPTION_KEYS can decrypt this value.") from None
+
+
+class EncryptedJSONField(models.TextField):
+    """Stores a JSON-serialisable value as a Fernet token; the database never sees plaintext."""
+
+    description = "JSON encrypted with MultiFernet"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return None
+        return decrypt_json(value)
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return encrypt_json(value)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # dumpdata and serializers get ciphertext, never the secret.
+        return self.get_prep_value(self.value_from_object(obj)) or ""

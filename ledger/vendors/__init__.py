@@ -1,0 +1,1 @@
+"""Vendor clients: one module per vendor behind the interface in base.py (see registry.py)."""

@@ -1,0 +1,151 @@
+"""The normalised vocabulary every vendor client returns. Frozen dataclasses; points are Decimal,
+times are aware datetimes. `raw` keeps the vendor's own row for the Admin-only raw view."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+
+class Capability(StrEnum):
+    MEMBER_BALANCE = "member_balance"  # one member's balance
+    MEMBER_HISTORY = "member_history"  # one member's points records
+    BALANCE_RANKING = "balance_ranking"  # all members' balances, sortable (rankings page)
+    BALANCES_BY_IDS = "balances_by_ids"  # balances for a list of member ids
+    SHOP_LEDGER = "shop_ledger"  # records without a member filter (shop ledger page)
+
+
+class LookupKind(StrEnum):
+    """What an identifier typed into the search box is taken to be, at one vendor."""
+
+    OPENID = "openid"
+    USER_ID = "user_id"
+    MEMBER_ID = "member_id"
+    MOBILE = "mobile"
+
+
+class Direction(StrEnum):
+    ADD = "add"
+    SUBTRACT = "subtract"
+    FREEZE = "freeze"
+
+
+class RankingField(StrEnum):
+    TOTAL = "total"
+    AVAILABLE = "available"
+    FROZEN = "frozen"
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """What a client needs to know about one vendor connection; built by the services layer."""
+
+    id: int
+    name: str
+    vendor: str
+    base_url: str
+    credentials: Mapping[str, str] = field(repr=False)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    kind: LookupKind
+    value: str
+
+
+@dataclass(frozen=True)
+class MemberBalance:
+    connection_id: int
+    member_id: str
+    total: Decimal | None
+    available: Decimal | None
+    frozen: Decimal | None
+    as_of: datetime | None
+    name: str = ""
+    mobile: str = ""
+    first_earned_at: datetime | None = None
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PointsTransaction:
+    connection_id: int
+    record_id: str
+    member_id: str
+    occurred_at: datetime
+    change: Decimal  # signed: negative for a subtraction
+    direction: Direction
+    balance_before: Decimal | None = None
+    balance_after: Decimal | None = None
+    type_code: str = ""
+    type_name: str = ""
+    description: str = ""
+    member_name: str = ""
+    mobile: str = ""
+    raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Filters for one member's history or the shop ledger. `start`/`end` are aware, end inclusive."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    direction: Direction | None = None
+    type_code: str = ""
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class LedgerQuery(HistoryQuery):
+    """The shop ledger: HistoryQuery plus optional member filters."""
+
+    member_id: str = ""
+    mobile: str = ""
+
+
+@dataclass(frozen=True)
+class RankingQuery:
+    sort_field: RankingField = RankingField.TOTAL
+    descending: bool = True
+    member_ids: tuple[str, ...] | None = None  # None = every member; () = nobody
+    first_earned_start: datetime | None = None
+    first_earned_end: datetime | None = None
+    page: int = 1
+    page_size: int = 20
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ResultPage(Generic[T]):
+    items: tuple[T, ...]
+    page: int
+    page_size: int
+    total: int | None
+    # False when the vendor's total is missing or disagrees with what it returned.
+    total_exact: bool = True
+
+    @property
+    def page_count(self) -> int | None:
+        if self.total is None:
+            return None
+        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        if self.page_count is not None:
+            return self.page < self.page_count
+        return len(self.items) >= self.page_size

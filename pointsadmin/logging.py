@@ -1,0 +1,115 @@
+"""Structured logs: one JSON line per request, vendor-call timings, and a last-line secret filter."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+
+request_logger = logging.getLogger("pointsadmin.request")
+
+
+@dataclass
+class VendorCallRecord:
+    vendor: str
+    endpoint: str
+    outcome: str
+    duration_ms: float
+
+
+# The vendor calls of the current request. A list, so that worker threads started with
+# `contextvars.copy_context()` append to the same one as the request's own thread.
+current_vendor_calls: contextvars.ContextVar[list[VendorCallRecord] | None] = contextvars.ContextVar(
+    "current_vendor_calls", default=None
+)
+
+
+def record_vendor_call(*, vendor: str, endpoint: str, outcome: str, duration_ms: float) -> None:
+    """Called by the vendor clients after every HTTP call (no URL, no body: nothing secret)."""
+    calls = current_vendor_calls.get()
+    if calls is not None:
+        calls.append(VendorCallRecord(vendor, endpoint, outcome, round(duration_ms, 1)))
+
+
+class RequestLogMiddleware:
+    """Logs user, route, status, duration and vendor calls of every request as one JSON line."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        calls: list[VendorCallRecord] = []
+        token = current_vendor_calls.set(calls)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            current_vendor_calls.reset(token)
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        request_logger.info(
+            "request",
+            extra={
+                "data": {
+                    "method": request.method,
+                    "route": match.route if match else None,
+                    "view": match.view_name if match else None,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user": user.get_username() if user is not None and user.is_authenticated else None,
+                    "htmx": request.headers.get("HX-Request") == "true",
+                    "vendor_calls": [call.__dict__ for call in calls],
+                }
+            },
+        )
+        return response
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; `extra={"data": {...}}` is merged in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data = getattr(record, "data", None)
+        if isinstance(data, dict):
+            payload.update(data)
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+# Values that look like credentials in key=value or "key": "value" form (tokens, secrets, signatures).
+_SECRET_PATTERN = re.compile(
+    r"(?i)((?:access_token|app[-_]token|app_secret|secret_key|client_secret|app_signature|signature|"
+    r"authorization|password|refresh_token)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"
+)
+
+
+def redact(text: str) -> str:
+    return _SECRET_PATTERN.sub(r"\1[redacted]", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """A last line of defence: scrubs credential-looking values from every log message.
+
+    The code never logs secrets on purpose; this catches third-party libraries (urllib3 debug lines
+    with a query string, an exception text quoting a URL).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

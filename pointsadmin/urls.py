@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from ledger import audit_views
+from pointsadmin import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="ledger:member_search", permanent=False), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("connections/", include("connections.urls")),
+    path("", include("ledger.urls")),
+]
+
+handler403 = "pointsadmin.views.permission_denied"
+handler404 = "pointsadmin.views.page_not_found"
+handler500 = "pointsadmin.views.server_error"

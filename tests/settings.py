@@ -1,0 +1,32 @@
+"""Test settings: the production settings with fixed throwaway keys and plain static storage.
+
+DATABASE_URL and CACHE_URL still come from the environment, so the same suite runs on
+SQLite + local memory and on PostgreSQL + Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else")
+# Two throwaway Fernet keys (newest first), so tests can exercise decrypt-with-old-key and rotation.
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDE=,dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDI=",
+)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# One key space per xdist worker, so a shared Redis is never cleared under another worker.
+os.environ.setdefault("CACHE_KEY_PREFIX", "pointsadmin-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+from pointsadmin.settings import *  # noqa: E402, F403
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests only
+# Serve static files from the finders, as runserver does: no collectstatic before a test run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
