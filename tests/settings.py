@@ -16,7 +16,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # One key space per xdist worker, so a shared Redis is never cleared under another worker.
 os.environ.setdefault("CACHE_KEY_PREFIX", "pointsadmin-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
-from pointsadmin.settings import *  # noqa: E402, F403
+from pointsadmin.settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
