@@ -24,6 +24,9 @@ class LedgerPermissions(models.Model):
             ("view_audit", _("View the audit log")),
         ]
 
+    def __str__(self) -> str:
+        return "ledger permissions"
+
 
 class AuditAction(models.TextChoices):
     CONNECTION_CREATED = "connection_created", _("Connection created")

@@ -18,6 +18,7 @@ from ledger.vendors.exceptions import VendorNotSupported
 from ledger.vendors.results import (
     Capability,
     ConnectionConfig,
+    Direction,
     HistoryQuery,
     LedgerQuery,
     LookupKind,
@@ -64,6 +65,12 @@ class VendorClient:
     max_page_size: ClassVar[int] = 100
     # Whether history rows carry a balance after each change (otherwise the chart anchors on the balance).
     history_has_balance_after: ClassVar[bool] = False
+    # Directions the vendor can filter history by on its side (empty: the filter is not offered, since
+    # filtering one page of vendor results locally would break the vendor's paging).
+    history_directions: ClassVar[frozenset[Direction]] = frozenset()
+    # Whether history can be filtered by a points type code; history_types() lists known codes
+    # (empty with this True: the form offers a free-text type code, codes being tenant-specific).
+    supports_type_filter: ClassVar[bool] = False
 
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config
