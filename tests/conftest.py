@@ -12,6 +12,8 @@ from django.test import Client
 from connections.models import VendorConnection
 from pointsadmin import roles
 
+pytest_plugins = ["tests.secret_sweep"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 # Credentials the tests use; the security sweep looks for each of these everywhere afterwards.
@@ -26,6 +28,30 @@ TEST_CREDENTIALS: dict[str, dict[str, str]] = {
         "domain": "https://tf.jdy.com",
     },
 }
+
+
+def _secret_values() -> list[str]:
+    from ledger.vendors.registry import client_class
+
+    values = []
+    for vendor, credentials in TEST_CREDENTIALS.items():
+        secret_names = {field.name for field in client_class(vendor).credential_fields if field.secret}
+        values += [value for name, value in credentials.items() if name in secret_names]
+    try:
+        from sandbox.demo import DEMO_CONNECTIONS
+    except ImportError:
+        return values
+    for demo in DEMO_CONNECTIONS:
+        secret_names = {field.name for field in client_class(demo["vendor"]).credential_fields if field.secret}
+        values += [value for name, value in demo["credentials"].items() if name in secret_names]
+    return values
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import secret_sweep
+
+    secret_sweep.watch(_secret_values())
+    secret_sweep.install_log_handler()
 
 
 def _clear_cache() -> None:

@@ -32,3 +32,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; te
 # Serve static files from the finders, as runserver does: no collectstatic before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The secret sweep (tests/secret_sweep.py) sees every response body.
+MIDDLEWARE = [*MIDDLEWARE, "tests.secret_sweep.ResponseRecorderMiddleware"]  # noqa: F405
