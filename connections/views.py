@@ -1,6 +1,170 @@
-def connection_list(request): ...
-def connection_create(request, vendor): ...
-def connection_edit(request, pk): ...
-def connection_toggle(request, pk): ...
-def connection_delete(request, pk): ...
-def connection_test(request, pk): ...
+"""Vendor connection pages (Admins only): list, create, edit, enable/disable, delete, test.
+
+Thin views: a form validates, a service in connections/services.py acts and audits, a template shows.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connections import services
+from connections.fields import DecryptionFailed
+from connections.forms import ConnectionForm, ToggleForm, connection_form_class
+from connections.models import VendorConnection
+from ledger.vendors.registry import client_class, vendor_choices
+from pointsadmin import roles
+
+NAV = {"nav_section": "connections"}
+
+logger = logging.getLogger(__name__)
+
+
+def _form_class(vendor: str) -> type[ConnectionForm]:
+    try:
+        return connection_form_class(vendor)
+    except LookupError:
+        raise Http404("unknown vendor") from None
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where a POST goes back to: the page it came from if that is ours, else the list."""
+    candidate = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("connections:list")
+
+
+def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:
+    """A connection no configured key opens: said plainly (and logged), never shown as ciphertext."""
+    logger.error("connection %s: credentials cannot be decrypted with FIELD_ENCRYPTION_KEYS", pk)
+    message = _(
+        "The stored credentials of this connection cannot be decrypted with the configured encryption keys. "
+        "An operator must restore the missing key to FIELD_ENCRYPTION_KEYS, or delete and re-create the connection."
+    )
+    if request.htmx:
+        return render(request, "connections/_test_error.html", {"pk": pk, "message": message})
+    context = {"message": message, "pk": pk, **NAV}
+    return render(request, "connections/connection_unreadable.html", context, status=500)
+
+
+def _name_taken_message() -> str:
+    return _("A connection with this name already exists.")
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_GET
+def connection_list(request: HttpRequest) -> HttpResponse:
+    # The list never needs the credentials: not decrypting them keeps it fast and secret-free.
+    connections = VendorConnection.objects.defer("credentials")
+    return render(
+        request,
+        "connections/connection_list.html",
+        {"connections": connections, "vendors": vendor_choices(), **NAV},
+    )
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
+    form_class = _form_class(vendor)
+    form = form_class(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            connection = services.connection_create(vendor=vendor, data=form.connection_input(), user=request.user)
+        except services.ConnectionNameTaken:
+            form.add_error("name", _name_taken_message())
+        else:
+            messages.success(request, _("Connection “%(name)s” saved.") % {"name": connection.name})
+            return redirect("connections:list")
+    context = {"form": form, "vendor_label": client_class(vendor).display_name, "connection": None, **NAV}
+    return render(request, "connections/connection_form.html", context)
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        connection = get_object_or_404(VendorConnection, pk=pk)
+    except DecryptionFailed:
+        return _undecryptable(request, pk)
+    form_class = _form_class(connection.vendor)
+    form = form_class(request.POST if request.method == "POST" else None, instance=connection)
+    if form.is_valid():
+        try:
+            changed = services.connection_update(connection=connection, data=form.connection_input(), user=request.user)
+        except services.ConnectionNameTaken:
+            form.add_error("name", _name_taken_message())
+        else:
+            if changed:
+                messages.success(request, _("Connection “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("connections:list")
+    context = {"form": form, "vendor_label": connection.vendor_display, "connection": connection, **NAV}
+    return render(request, "connections/connection_form.html", context)
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_POST
+def connection_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
+    form = ToggleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to enable or disable the connection."))
+        return redirect(_next_url(request))
+    enabled = form.cleaned_data["enabled"]
+    services.connection_set_enabled(connection=connection, enabled=enabled, user=request.user)
+    if enabled:
+        messages.success(request, _("Connection “%(name)s” is enabled.") % {"name": connection.name})
+    else:
+        messages.success(
+            request, _("Connection “%(name)s” is disabled: it will not be called.") % {"name": connection.name}
+        )
+    return redirect(_next_url(request))
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
+    if request.method == "POST":
+        services.connection_delete(connection=connection, user=request.user)
+        messages.success(request, _("Connection “%(name)s” deleted.") % {"name": connection.name})
+        return redirect("connections:list")
+    return render(request, "connections/connection_confirm_delete.html", {"connection": connection, **NAV})
+
+
+@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@require_POST
+def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        connection = get_object_or_404(VendorConnection, pk=pk)
+    except DecryptionFailed:
+        return _undecryptable(request, pk)
+    result = services.connection_test(connection=connection, user=request.user)
+    if request.htmx:
+        # Always 200, also for a failed test: htmx 2 does not swap 4xx/5xx replies.
+        response = render(request, "connections/_test_result.html", {"connection": connection, "result": result})
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+    # Without JavaScript: back to the page the button was on, which shows the stored result too.
+    summary = _("Test of “%(name)s”: %(message)s") % {"name": connection.name, "message": result.message}
+    if result.ok:
+        messages.success(request, summary)
+    elif result.ok is False:
+        messages.error(request, summary)
+    else:
+        messages.warning(request, summary)
+    return redirect(_next_url(request))

@@ -1,0 +1,206 @@
+"""The connection form: one class per vendor, generated from that vendor's `credential_fields`.
+
+Adding a vendor never means writing a form: `connection_form_class(vendor)` builds one from the
+vendor client's declaration (label, secret, required, max length, help text of each credential).
+
+Secrets are write-only. Their inputs are rendered empty (`render_value=False`), a blank secret on
+edit keeps the stored value, and a typed value is never put back into the page, not even when the
+form comes back with errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from connections.models import VendorConnection
+from connections.services import ConnectionInput
+from ledger.vendors.base import CredentialField
+from ledger.vendors.registry import client_class
+
+# Form field names of credentials carry a prefix, so that a vendor credential called e.g. "name"
+# can never collide with the connection's own fields.
+CREDENTIAL_PREFIX = "credential_"
+CLEAR_PREFIX = "clear_"
+
+TIMEOUT_MIN, TIMEOUT_MAX = 1, 120
+TIMEOUT_MESSAGE = _("Enter the timeout as a whole number of seconds from 1 to 120.")
+
+
+def credential_field_name(key: str) -> str:
+    return CREDENTIAL_PREFIX + key
+
+
+class ConnectionForm(forms.Form):
+    """Fields every vendor shares; `connection_form_class` adds the vendor's credentials."""
+
+    vendor: str = ""
+    credential_specs: tuple[CredentialField, ...] = ()
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Shown to staff next to every result from this account, e.g. “Shanghai shop”."),
+    )
+    base_url = forms.URLField(
+        label=_("Base URL"),
+        max_length=300,
+        # Only http(s): the clients speak nothing else, and a javascript: or file: URL has no business here.
+        validators=[URLValidator(schemes=["http", "https"])],
+        # One message for a malformed URL and a wrong scheme (both validators raise code "invalid").
+        error_messages={"invalid": _("Enter a valid http:// or https:// address.")},
+        assume_scheme="https",
+        help_text=_("Where the vendor's API answers. The default is the vendor's production host."),
+    )
+    timeout_seconds = forms.IntegerField(
+        label=_("Timeout (seconds)"),
+        min_value=TIMEOUT_MIN,
+        max_value=TIMEOUT_MAX,
+        error_messages={"invalid": TIMEOUT_MESSAGE, "min_value": TIMEOUT_MESSAGE, "max_value": TIMEOUT_MESSAGE},
+        help_text=_("How long to wait for one vendor call before giving up (1 to 120)."),
+    )
+    enabled = forms.BooleanField(
+        label=_("Enabled"),
+        required=False,
+        help_text=_("Disabled connections are kept but never called."),
+    )
+
+    def __init__(self, *args: Any, instance: VendorConnection | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault("initial", self._initial_from(instance))
+        else:
+            kwargs.setdefault(
+                "initial",
+                {"base_url": client_class(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True},
+            )
+        super().__init__(*args, **kwargs)
+        stored = self.stored_secret_keys()
+        for spec in self.credential_specs:
+            if spec.secret and spec.name in stored:
+                # Blank keeps what is stored, so the field cannot be required any more.
+                self.fields[credential_field_name(spec.name)].required = False
+
+    def _initial_from(self, instance: VendorConnection) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            "name": instance.name,
+            "base_url": instance.base_url,
+            "timeout_seconds": instance.timeout_seconds,
+            "enabled": instance.enabled,
+        }
+        credentials: Mapping[str, Any] = instance.credentials or {}
+        for spec in self.credential_specs:
+            # Only non-secret credentials are ever put into the page.
+            if not spec.secret:
+                initial[credential_field_name(spec.name)] = credentials.get(spec.name, "")
+        return initial
+
+    def stored_secret_keys(self) -> set[str]:
+        if self.instance is None:
+            return set()
+        secret_names = {spec.name for spec in self.credential_specs if spec.secret}
+        return secret_names & set(self.instance.credential_keys_set())
+
+    # --- template helpers ----------------------------------------------------------------------
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("name", "base_url", "timeout_seconds", "enabled")]
+
+    def credential_rows(self) -> Iterator[dict[str, Any]]:
+        """Each credential's bound field, whether it is a secret, whether one is stored, its clear box."""
+        stored = self.stored_secret_keys()
+        for spec in self.credential_specs:
+            clear_name = CLEAR_PREFIX + spec.name
+            yield {
+                "field": self[credential_field_name(spec.name)],
+                "secret": spec.secret,
+                "stored": spec.name in stored,
+                "clear": self[clear_name] if clear_name in self.fields and spec.name in stored else None,
+            }
+
+    # --- validation -----------------------------------------------------------------------------
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        others = VendorConnection.objects.filter(name=name)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("A connection with this name already exists."), code="unique")
+        return name
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"]
+        parts = urlsplit(url)
+        # A base URL is shown on the list page; credentials in it would be shown too.
+        if parts.username or parts.password:
+            raise forms.ValidationError(
+                _("Do not put a user name or password in the URL; use the credential fields."), code="userinfo"
+            )
+        if parts.query or parts.fragment:
+            raise forms.ValidationError(_("The base URL cannot have a query string or a fragment."), code="query")
+        return url.rstrip("/")
+
+    def connection_input(self) -> ConnectionInput:
+        """The validated input for the services layer (call after is_valid())."""
+        data = self.cleaned_data
+        typed: dict[str, str] = {}
+        cleared: set[str] = set()
+        for spec in self.credential_specs:
+            value = data.get(credential_field_name(spec.name), "")
+            if value:
+                typed[spec.name] = value
+            elif not spec.secret or data.get(CLEAR_PREFIX + spec.name):
+                # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
+                cleared.add(spec.name)
+        return ConnectionInput(
+            name=data["name"],
+            base_url=data["base_url"],
+            timeout_seconds=data["timeout_seconds"],
+            enabled=data["enabled"],
+            credentials=typed,
+            cleared_credentials=frozenset(cleared),
+        )
+
+
+def _credential_form_field(spec: CredentialField) -> forms.CharField:
+    widget: forms.Widget
+    if spec.secret:
+        # render_value=False: the value typed is never sent back, not even with the form's errors.
+        widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"})
+    else:
+        widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    return forms.CharField(
+        label=spec.label,
+        required=spec.required,
+        max_length=spec.max_length,
+        help_text=spec.help_text,
+        widget=widget,
+    )
+
+
+@cache
+def connection_form_class(vendor: str) -> type[ConnectionForm]:
+    """The form for `vendor` (LookupError for an unknown vendor); built once per process."""
+    vendor_client = client_class(vendor)
+    specs = tuple(vendor_client.credential_fields)
+    attrs: dict[str, Any] = {"vendor": vendor, "credential_specs": specs, "__module__": __name__}
+    for spec in specs:
+        attrs[credential_field_name(spec.name)] = _credential_form_field(spec)
+        if spec.secret and not spec.required:
+            # An optional secret cannot be emptied by leaving it blank (blank keeps it): it gets a box.
+            attrs[CLEAR_PREFIX + spec.name] = forms.BooleanField(label=_("Remove the stored value"), required=False)
+    class_name = f"{vendor.title().replace('_', '')}ConnectionForm"
+    return type(class_name, (ConnectionForm,), attrs)
+
+
+class ToggleForm(forms.Form):
+    """The enable/disable buttons post the state wanted, so a double click cannot flip it twice."""
+
+    enabled = forms.TypedChoiceField(
+        choices=[("1", _("Enable")), ("0", _("Disable"))], coerce=lambda value: value == "1"
+    )

@@ -1,0 +1,313 @@
+"""`manage.py connection add|list|show|test|disable|enable|delete`: vendor connections from the shell.
+
+Input goes through the same form as the web page (connections/forms.py) and changes through the same
+services, so the checks, the encryption and the audit entries are identical. Secrets are never
+printed: `show` says which are set. Wrong input ends in one line and a non-zero exit (CommandError).
+Output is in the site's LANGUAGE_CODE, like the pages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connections import services
+from connections.fields import DecryptionFailed
+from connections.forms import CREDENTIAL_PREFIX, ConnectionForm, connection_form_class
+from connections.management.commands._operator import command_origin
+from connections.models import VendorConnection
+from ledger.vendors.registry import client_class, vendor_kinds
+
+# Form field → the option an operator typed, so that an error names what to fix.
+_OPTION_OF_FIELD = {"name": "--name", "base_url": "--base-url", "timeout_seconds": "--timeout", "enabled": "--disabled"}
+
+
+class Command(BaseCommand):
+    # A plain string: argparse cannot format a lazy translation (Django's own commands do the same).
+    help = "Manage vendor connections: add, list, show, test, enable, disable, delete."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        add = actions.add_parser("add", help=_("Add a connection."))
+        add.add_argument(
+            "--vendor", required=True, help=_("One of: %(choices)s.") % {"choices": ", ".join(vendor_kinds())}
+        )
+        add.add_argument("--name", required=True, help=_("Unique display name (at most 100 characters)."))
+        add.add_argument(
+            "--base-url", help=_("http(s) address of the vendor API (default: the vendor's production host).")
+        )
+        # A string, not type=int: the form gives the same clear message as the web page.
+        add.add_argument("--timeout", help=_("Seconds to wait for one vendor call, 1 to 120 (default 10)."))
+        add.add_argument("--disabled", action="store_true", help=_("Create it disabled."))
+        add.add_argument(
+            "--credential",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help=_("One credential; repeat for each. Prefer --credentials-file for secrets (shell history)."),
+        )
+        add.add_argument(
+            "--credentials-file",
+            metavar="FILE",
+            help=_("A JSON object of credentials; --credential values override its keys."),
+        )
+
+        actions.add_parser("list", help=_("List connections."))
+        for name, text in [
+            ("show", _("Show one connection (secrets only as set / not set).")),
+            ("test", _("Sign in at the vendor and make one read; exits non-zero unless it passes.")),
+            ("enable", _("Enable a connection.")),
+            ("disable", _("Disable a connection (kept, never called).")),
+            ("delete", _("Delete a connection and its credentials.")),
+        ]:
+            sub = actions.add_parser(name, help=text)
+            sub.add_argument("connection", help=_("The connection's id or name."))
+            if name == "delete":
+                sub.add_argument("--yes", action="store_true", help=_("Do not ask for confirmation."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        getattr(self, f"handle_{action}")(options)
+
+    # --- add --------------------------------------------------------------------------------------
+    def handle_add(self, options: Mapping[str, Any]) -> None:
+        vendor = options["vendor"]
+        if vendor not in vendor_kinds():
+            raise CommandError(
+                _("Unknown vendor “%(vendor)s”; choose one of: %(choices)s.")
+                % {"vendor": vendor, "choices": ", ".join(vendor_kinds())}
+            )
+        form_class = connection_form_class(vendor)
+        credentials = self._credentials_from(options, form_class)
+        data = {
+            "name": options["name"],
+            "base_url": options["base_url"]
+            if options["base_url"] is not None
+            else client_class(vendor).default_base_url,
+            "timeout_seconds": options["timeout"] if options["timeout"] is not None else "10",
+            "enabled": "" if options["disabled"] else "on",
+            **{CREDENTIAL_PREFIX + key: value for key, value in credentials.items()},
+        }
+        form = form_class(data)
+        if not form.is_valid():
+            raise CommandError(_form_errors_line(form))
+        try:
+            connection = services.connection_create(
+                vendor=vendor, data=form.connection_input(), user=None, via=command_origin("connection add")
+            )
+        except services.ConnectionNameTaken:
+            raise CommandError(_("--name: A connection with this name already exists.")) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Added connection %(id)s “%(name)s” (%(vendor)s). Check it with: manage.py connection test %(id)s")
+                % {"id": connection.pk, "name": connection.name, "vendor": vendor}
+            )
+        )
+
+    def _credentials_from(self, options: Mapping[str, Any], form_class: type[ConnectionForm]) -> dict[str, str]:
+        credentials: dict[str, str] = {}
+        if options["credentials_file"]:
+            credentials.update(_read_credentials_file(options["credentials_file"]))
+        for position, pair in enumerate(options["credential"], start=1):
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                # The argument itself is not repeated: it may be a secret typed without its key.
+                raise CommandError(_("--credential number %(n)s is not KEY=VALUE.") % {"n": position})
+            credentials[key.strip()] = value
+        known = [spec.name for spec in form_class.credential_specs]
+        unknown = sorted(set(credentials) - set(known))
+        if unknown:
+            raise CommandError(
+                _("Unknown credential key(s) %(keys)s for %(vendor)s; expected: %(known)s.")
+                % {"keys": ", ".join(unknown), "vendor": form_class.vendor, "known": ", ".join(known)}
+            )
+        return credentials
+
+    # --- list / show ------------------------------------------------------------------------------
+    def handle_list(self, options: Mapping[str, Any]) -> None:
+        connections = VendorConnection.objects.defer("credentials")
+        if not connections:
+            self.stdout.write(_("No connections."))
+            return
+        rows = [(_("ID"), _("VENDOR"), _("NAME"), _("ENABLED"), _("LAST TEST"), _("BASE URL"))]
+        for connection in connections:
+            rows.append(
+                (
+                    str(connection.pk),
+                    connection.vendor,
+                    connection.name,
+                    _yes_no(connection.enabled),
+                    _last_test(connection),
+                    connection.base_url,
+                )
+            )
+        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+        for row in rows:
+            padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+            self.stdout.write("  ".join([*padded, row[-1]]))
+
+    def handle_show(self, options: Mapping[str, Any]) -> None:
+        connection = _find(options["connection"])
+        credentials = _credentials_of(connection)
+        lines = [
+            (_("id"), str(connection.pk)),
+            (_("name"), connection.name),
+            (_("vendor"), f"{connection.vendor} ({connection.vendor_display})"),
+            (_("base url"), connection.base_url),
+            (_("timeout"), _("%(seconds)s s") % {"seconds": connection.timeout_seconds}),
+            (_("enabled"), _yes_no(connection.enabled)),
+            (_("last test"), _last_test(connection)),
+        ]
+        try:
+            specs = client_class(connection.vendor).credential_fields
+        except LookupError:
+            specs = ()
+        declared = set()
+        for spec in specs:
+            declared.add(spec.name)
+            value = credentials.get(spec.name)
+            # Secrets: only whether one is stored, never the value or its length.
+            shown = (_("set") if spec.secret else str(value)) if value else _("not set")
+            lines.append((_("credential %(key)s") % {"key": spec.name}, shown))
+        for key in sorted(set(credentials) - declared):
+            shown = _("set (not used by this vendor)") if credentials[key] else _("not set")
+            lines.append((_("credential %(key)s") % {"key": key}, shown))
+        width = max(len(label) for label, _value in lines)
+        for label, value in lines:
+            self.stdout.write(f"{label.ljust(width)}  {value}")
+
+    # --- test / enable / disable / delete ---------------------------------------------------------
+    def handle_test(self, options: Mapping[str, Any]) -> None:
+        connection = _find(options["connection"])
+        _credentials_of(connection)  # a connection no key opens fails here, in one line
+        result = services.connection_test(connection=connection, user=None, via=command_origin("connection test"))
+        latency = f" ({result.latency_ms} ms)" if result.latency_ms is not None else ""
+        line = f"{connection.name}: {result.message}{latency}"
+        if result.ok:
+            self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
+            return
+        if result.ok is None:
+            raise CommandError(_("Not tested: %(line)s") % {"line": line})
+        raise CommandError(_("Failed: %(line)s") % {"line": line})
+
+    def handle_enable(self, options: Mapping[str, Any]) -> None:
+        self._set_enabled(options, enabled=True)
+
+    def handle_disable(self, options: Mapping[str, Any]) -> None:
+        self._set_enabled(options, enabled=False)
+
+    def _set_enabled(self, options: Mapping[str, Any], *, enabled: bool) -> None:
+        connection = _find(options["connection"])
+        changed = services.connection_set_enabled(
+            connection=connection,
+            enabled=enabled,
+            user=None,
+            via=command_origin("connection enable" if enabled else "connection disable"),
+        )
+        # Whole sentences, not a state word pasted into one: word order differs between languages.
+        if changed:
+            message = _("“%(name)s” is now enabled.") if enabled else _("“%(name)s” is now disabled.")
+            self.stdout.write(self.style.SUCCESS(message % {"name": connection.name}))
+        else:
+            message = _("“%(name)s” was already enabled.") if enabled else _("“%(name)s” was already disabled.")
+            self.stdout.write(message % {"name": connection.name})
+
+    def handle_delete(self, options: Mapping[str, Any]) -> None:
+        connection = _find(options["connection"])
+        if not options["yes"]:
+            prompt = _("Delete connection %(id)s “%(name)s” and its credentials? This cannot be undone. [y/N] ") % {
+                "id": connection.pk,
+                "name": connection.name,
+            }
+            try:
+                answer = input(prompt)
+            except EOFError:
+                raise CommandError(_("Not confirmed (no terminal); nothing deleted. Add --yes to delete.")) from None
+            if answer.strip().lower() not in {"y", "yes"}:
+                self.stdout.write(_("Nothing deleted."))
+                return
+        services.connection_delete(connection=connection, user=None, via=command_origin("connection delete"))
+        self.stdout.write(self.style.SUCCESS(_("Deleted connection “%(name)s”.") % {"name": connection.name}))
+
+
+def _find(identifier: str) -> VendorConnection:
+    """By name first (a name may be all digits), then by id. Credentials are decrypted only when used."""
+    connections = VendorConnection.objects.defer("credentials")
+    connection = connections.filter(name=identifier).first()
+    if connection is None and identifier.isdigit():
+        connection = connections.filter(pk=int(identifier)).first()
+    if connection is None:
+        raise CommandError(_("No connection with id or name “%(identifier)s”.") % {"identifier": identifier})
+    return connection
+
+
+def _credentials_of(connection: VendorConnection) -> dict[str, Any]:
+    try:
+        return dict(connection.credentials or {})
+    except DecryptionFailed:
+        raise CommandError(
+            _("The credentials of “%(name)s” cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS.")
+            % {"name": connection.name}
+        ) from None
+
+
+def _last_test(connection: VendorConnection) -> str:
+    if connection.last_tested_at is None:
+        return _("never")
+    outcome = {True: _("passed"), False: _("failed"), None: _("not available")}[connection.last_test_ok]
+    when = timezone.localtime(connection.last_tested_at)
+    latency = f", {connection.last_test_latency_ms} ms" if connection.last_test_latency_ms is not None else ""
+    return f"{outcome} {when:%Y-%m-%d %H:%M}{latency}"
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def _read_credentials_file(path_text: str) -> dict[str, str]:
+    path = Path(path_text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(_("--credentials-file: %(path)s does not exist.") % {"path": path}) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(
+            _("--credentials-file: %(path)s cannot be read (%(reason)s).")
+            % {"path": path, "reason": type(error).__name__}
+        ) from None
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as error:
+        # Position only: the decoder's document excerpt could hold a secret.
+        raise CommandError(
+            _("--credentials-file: not valid JSON (%(reason)s at line %(line)s, column %(column)s).")
+            % {"reason": error.msg, "line": error.lineno, "column": error.colno}
+        ) from None
+    if not isinstance(loaded, dict):
+        raise CommandError(_("--credentials-file: expected a JSON object of credential names to values."))
+    credentials: dict[str, str] = {}
+    for key, value in loaded.items():
+        # Numbers are accepted as written (a client id is often numeric); anything nested is a mistake.
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise CommandError(_("--credentials-file: the value of “%(key)s” must be a string.") % {"key": key})
+        credentials[key] = str(value)
+    return credentials
+
+
+def _form_errors_line(form: ConnectionForm) -> str:
+    """All form errors on one line, each named by the option or credential key an operator typed."""
+    parts = []
+    for field_name, errors in form.errors.items():
+        if field_name.startswith(CREDENTIAL_PREFIX):
+            label = _("credential %(key)s") % {"key": field_name.removeprefix(CREDENTIAL_PREFIX)}
+        else:
+            label = _OPTION_OF_FIELD.get(field_name, field_name)
+        parts.append(f"{label}: {' '.join(str(error) for error in errors)}")
+    return "; ".join(parts)

@@ -1,0 +1,322 @@
+"""The "Test connection" button and `manage.py connection test`: the vendor handshake over (faked) HTTP,
+the result and latency stored and audited, the result swapped in by htmx or shown after a plain POST."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from io import StringIO
+
+import pytest
+import requests
+import responses
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import translation
+from requests import PreparedRequest
+from responses import matchers
+
+from connections.models import VendorConnection
+from ledger.models import AuditAction, AuditEntry
+from ledger.vendors import http
+from ledger.vendors.base import VendorClient
+from ledger.vendors.registry import client_class
+from tests.conftest import TEST_CREDENTIALS
+from tests.connections.conftest import all_secret_values
+
+pytestmark = pytest.mark.django_db
+
+
+def htmx_test(client, connection: VendorConnection):
+    return client.post(
+        reverse("connections:test", args=[connection.pk]),
+        {"next": reverse("connections:list")},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in all_secret_values():
+        assert secret not in text
+
+
+# --- a vendor whose client cannot test yet ----------------------------------------------------------
+
+
+@pytest.fixture
+def untestable_kingdee(monkeypatch) -> None:
+    """Kingdee's client as it was before its test_connection existed (the base class raises NotImplementedError)."""
+    monkeypatch.setattr(client_class("kingdee"), "test_connection", VendorClient.test_connection)
+
+
+def test_a_client_that_cannot_test_yet_says_so(untestable_kingdee, admin_client, admin_user, make_connection):
+    connection = make_connection("kingdee")
+    response = htmx_test(admin_client, connection)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="test-result-{connection.pk}"' in html
+    assert "Testing is not available for this vendor yet." in html
+    assert "<html" not in html  # only the result, for htmx to swap in
+    connection.refresh_from_db()
+    assert connection.last_tested_at is not None
+    assert connection.last_test_ok is None
+    assert connection.last_test_latency_ms is None
+    entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED)
+    assert entry.user == admin_user
+    assert entry.details["ok"] is None
+
+
+def test_the_command_exits_non_zero_when_it_cannot_test(untestable_kingdee, make_connection):
+    connection = make_connection("kingdee")
+    with pytest.raises(CommandError, match=r"Not tested: .*not available"), translation.override("en"):
+        call_command("connection", "test", str(connection.pk), stdout=StringIO())
+
+
+# --- the real handshakes, over faked HTTP -----------------------------------------------------------
+
+BASE_URLS = {
+    # Hosts under .test never resolve: should a fake be missing, nothing leaves the machine.
+    "xinyue": "https://xinyue.vendor.test",
+    "xiaoe": "https://xiaoe.vendor.test",
+    "kingdee": "https://kingdee.vendor.test",
+}
+SLOW_READ_SECONDS = 0.05
+
+
+@pytest.fixture
+def no_pauses(monkeypatch) -> list[float]:
+    """Retry pauses of the vendor clients recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(http, "pause", recorded.append)
+    return recorded
+
+
+def _slow(body: dict) -> Callable[[PreparedRequest], tuple[int, dict, str]]:
+    """A reply that takes SLOW_READ_SECONDS, so the measured latency has a floor to check."""
+
+    def reply(request: PreparedRequest) -> tuple[int, dict, str]:
+        time.sleep(SLOW_READ_SECONDS)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    return reply
+
+
+def fake_xinyue_handshake(mock: responses.RequestsMock) -> str:
+    credentials = TEST_CREDENTIALS["xinyue"]
+    base = BASE_URLS["xinyue"]
+    # Token: appid + app_secret, grant_type plural (VENDORS.md §1).
+    mock.post(
+        f"{base}/upbot/api/auth/GetAccessToken",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "appid": credentials["appid"],
+                    "app_secret": credentials["app_secret"],
+                    "grant_type": "client_credentials",
+                }
+            )
+        ],
+        json={"ret": 0, "msg": "ok", "data": {"access_token": "xy-token-1", "expires_in": 7200}},
+    )
+    # The token goes raw in Authorization, no "Bearer".
+    mock.add_callback(
+        responses.POST,
+        f"{base}/upbot/api/GetUserClubPointsList",
+        callback=_slow({"ret": 0, "msg": "ok", "data": {"list": [], "total": 0}}),
+        match=[matchers.header_matcher({"Authorization": "xy-token-1"})],
+    )
+    return "Token accepted; a test query succeeded."
+
+
+def fake_xiaoe_handshake(mock: responses.RequestsMock) -> str:
+    credentials = TEST_CREDENTIALS["xiaoe"]
+    base = BASE_URLS["xiaoe"]
+    # Token: a GET with the credentials in the query string, grant_type singular (VENDORS.md §2).
+    mock.get(
+        f"{base}/token",
+        match=[matchers.query_param_matcher({**credentials, "grant_type": "client_credential"})],
+        json={"code": 0, "msg": "ok", "data": {"access_token": "xe_token_1", "expires_in": 7200}},
+    )
+    # The token goes in the JSON body.
+    mock.add_callback(
+        responses.POST,
+        f"{base}/xe.account.info.batch/1.0.0",
+        callback=_slow(
+            {
+                "code": 0,
+                "msg": "ok",
+                "data": {"list": [], "page": {"current_page": 1, "last_page": 42, "page_size": 1, "total": 42}},
+            }
+        ),
+        match=[matchers.json_params_matcher({"access_token": "xe_token_1"}, strict_match=False)],
+    )
+    return "Token accepted; 42 members have a points account."
+
+
+def _kingdee_app_signature(app_key: str, app_secret: str) -> str:
+    # base64 of the *hex text* of HMAC-SHA256(app_secret, app_key) (VENDORS.md §3).
+    digest = hmac.new(app_secret.encode(), app_key.encode(), hashlib.sha256).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+def fake_kingdee_handshake(mock: responses.RequestsMock) -> str:
+    credentials = TEST_CREDENTIALS["kingdee"]
+    base = BASE_URLS["kingdee"]
+    signed_by_this_client = {"X-Api-ClientID": credentials["client_id"], "X-GW-Router-Addr": credentials["domain"]}
+    mock.get(
+        f"{base}/jdyconnector/app_management/kingdee_auth_token",
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "app_key": credentials["app_key"],
+                    "app_signature": _kingdee_app_signature(credentials["app_key"], credentials["app_secret"]),
+                }
+            ),
+            matchers.header_matcher(signed_by_this_client),
+        ],
+        json={
+            "errcode": 0,
+            "description": "成功",
+            "data": {"app-token": "kd-token-1", "expires": int((time.time() + 86400) * 1000)},
+        },
+    )
+    mock.add_callback(
+        responses.GET,
+        f"{base}/jdy/v2/ls/integral_record",
+        callback=_slow(
+            {
+                "errcode": 0,
+                "description": "成功",
+                "data": {"count": "7", "cur_page_size": 0, "page": 1, "page_size": 1, "total_page": 7, "rows": []},
+            }
+        ),
+        match=[
+            matchers.query_param_matcher({"page": "1", "page_size": "1"}),
+            matchers.header_matcher({**signed_by_this_client, "app-token": "kd-token-1"}),
+        ],
+    )
+    return "App-token accepted; the shop has 7 points records."
+
+
+HANDSHAKES = {"xinyue": fake_xinyue_handshake, "xiaoe": fake_xiaoe_handshake, "kingdee": fake_kingdee_handshake}
+
+
+@pytest.mark.parametrize("vendor", list(HANDSHAKES))
+def test_the_button_runs_the_handshake_and_records_result_and_latency(
+    vendor, vendor_http, admin_client, admin_user, make_connection, caplog
+):
+    caplog.set_level("DEBUG")
+    connection = make_connection(vendor, base_url=BASE_URLS[vendor])
+    note = HANDSHAKES[vendor](vendor_http)
+
+    response = htmx_test(admin_client, connection)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="test-result-{connection.pk}"' in html
+    assert "Passed" in html
+    assert note in html
+    assert "HX-Request" in response.headers["Vary"]
+    connection.refresh_from_db()
+    assert connection.last_test_ok is True
+    assert connection.last_test_message == note
+    assert connection.last_test_latency_ms >= SLOW_READ_SECONDS * 1000
+    assert connection.last_tested_at is not None
+    assert f"{connection.last_test_latency_ms} ms" in html
+    entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED)
+    assert entry.connection == connection
+    assert entry.user == admin_user
+    assert entry.details["ok"] is True
+    assert entry.details["latency_ms"] == connection.last_test_latency_ms
+    assert_no_secret(html)
+    assert_no_secret(caplog.text)
+
+
+def test_a_refused_secret_is_a_failed_test_shown_with_status_200(vendor_http, admin_client, make_connection, caplog):
+    caplog.set_level("DEBUG")
+    connection = make_connection("xiaoe", base_url=BASE_URLS["xiaoe"])
+    secret = TEST_CREDENTIALS["xiaoe"]["secret_key"]
+    # 2001 = invalid secret_key (VENDORS.md §2); this vendor even quotes the secret back at us.
+    vendor_http.get(
+        f"{BASE_URLS['xiaoe']}/token", json={"code": 2001, "msg": f"invalid secret_key {secret}", "data": None}
+    )
+
+    response = htmx_test(admin_client, connection)
+
+    assert response.status_code == 200  # htmx 2 would not swap a 4xx/5xx
+    html = response.content.decode()
+    assert "Failed" in html
+    assert "The vendor refused our credentials: invalid secret_key" in html
+    connection.refresh_from_db()
+    assert connection.last_test_ok is False
+    assert connection.last_test_message.startswith("The vendor refused our credentials: invalid secret_key")
+    assert connection.last_test_latency_ms is not None
+    assert AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED).details["ok"] is False
+    for text in (html, connection.last_test_message, caplog.text):
+        assert secret not in text
+
+
+def test_an_unreachable_vendor_is_a_failed_test(vendor_http, no_pauses, admin_client, make_connection):
+    connection = make_connection("kingdee", base_url=BASE_URLS["kingdee"])
+    vendor_http.get(
+        f"{BASE_URLS['kingdee']}/jdyconnector/app_management/kingdee_auth_token",
+        body=requests.ConnectionError("connection refused"),
+    )
+    html = htmx_test(admin_client, connection).content.decode()
+    assert "The vendor&#x27;s service cannot be reached right now." in html
+    connection.refresh_from_db()
+    assert connection.last_test_ok is False
+
+
+def test_without_javascript_the_page_comes_back_with_the_result(vendor_http, admin_client, make_connection):
+    connection = make_connection("xinyue", name="Xinyue main", base_url=BASE_URLS["xinyue"])
+    note = fake_xinyue_handshake(vendor_http)
+    edit = reverse("connections:edit", args=[connection.pk])
+
+    response = admin_client.post(
+        reverse("connections:test", args=[connection.pk]), {"next": edit}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 302
+    assert response.url == edit
+    page = admin_client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Test of “Xinyue main”: {note}" in page  # the message
+    assert 'class="badge ok"' in page  # and the stored result next to the button
+    assert_no_secret(page)
+
+
+def test_the_list_shows_the_result_after_a_test(vendor_http, admin_client, make_connection):
+    connection = make_connection("kingdee", base_url=BASE_URLS["kingdee"])
+    note = fake_kingdee_handshake(vendor_http)
+    htmx_test(admin_client, connection)
+    html = admin_client.get(reverse("connections:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert note in html
+    connection.refresh_from_db()
+    assert f"{connection.last_test_latency_ms} ms" in html
+
+
+def test_the_command_runs_the_same_test(vendor_http, make_connection):
+    connection = make_connection("xiaoe", name="Xiaoe", base_url=BASE_URLS["xiaoe"])
+    note = fake_xiaoe_handshake(vendor_http)
+    out = StringIO()
+    with translation.override("en"):
+        call_command("connection", "test", "Xiaoe", stdout=out)
+    assert f"Passed: Xiaoe: {note}" in out.getvalue()
+    connection.refresh_from_db()
+    assert connection.last_test_ok is True
+    entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED)
+    assert entry.details["via"].startswith("manage.py connection test")
+
+
+def test_the_command_fails_with_the_vendors_reason(vendor_http, make_connection):
+    make_connection("xinyue", name="Xinyue", base_url=BASE_URLS["xinyue"])
+    vendor_http.post(f"{BASE_URLS['xinyue']}/upbot/api/auth/GetAccessToken", json={"ret": 1001, "msg": "bad appid"})
+    expected = "Failed: Xinyue: The vendor refused our credentials: bad appid"
+    with pytest.raises(CommandError, match=expected), translation.override("en"):
+        call_command("connection", "test", "Xinyue", stdout=StringIO())
