@@ -71,6 +71,9 @@ class VendorClient:
     # Whether history can be filtered by a points type code; history_types() lists known codes
     # (empty with this True: the form offers a free-text type code, codes being tenant-specific).
     supports_type_filter: ClassVar[bool] = False
+    # True when the vendor filters history by whole calendar months (Asia/Shanghai) only: a date range
+    # is then widened to the whole months it touches, and the page may say so.
+    history_whole_months: ClassVar[bool] = False
 
     def __init__(self, config: ConnectionConfig) -> None:
         self.config = config

@@ -75,3 +75,20 @@ class VendorNotSupported(VendorError):
 
     default_message = _("This vendor does not offer that.")
     retryable = False
+
+
+class VendorTokenRejected(VendorAuthError):
+    """The vendor refused the access token of a call (expired, or replaced by a newer one).
+
+    Clients answer it by fetching a new token once and repeating the call once; raised again, it is
+    an ordinary VendorAuthError for the panel."""
+
+    default_message = _("The vendor refused our access token. An admin should check this connection.")
+
+
+class VendorQueryError(VendorError):
+    """The query cannot be sent to this vendor as asked (a filter it lacks, a page size or date range
+    beyond its limits). The forms prevent these; being a VendorError, a slip degrades one panel, not the page."""
+
+    default_message = _("This search cannot be sent to the vendor.")
+    retryable = False

@@ -2,13 +2,123 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote_plus
+
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors.base import CredentialField, VendorClient
-from ledger.vendors.results import Capability
+from ledger.vendors import tokens as token_cache
+from ledger.vendors.base import CredentialField
+from ledger.vendors.exceptions import (
+    VendorAuthError,
+    VendorQueryError,
+    VendorRejected,
+    VendorTokenRejected,
+    VendorUnavailable,
+)
+from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
+from ledger.vendors.parsing import (
+    as_list,
+    as_mapping,
+    as_optional_decimal,
+    as_optional_int,
+    as_text,
+    bad_response,
+    mainland_mobile,
+    shanghai_datetime,
+    shanghai_text,
+)
+from ledger.vendors.results import (
+    Capability,
+    Direction,
+    HistoryQuery,
+    LedgerQuery,
+    LookupKind,
+    MemberBalance,
+    MemberRef,
+    PointsTransaction,
+    ResultPage,
+)
+from ledger.vendors.tokens import AccessToken
+
+AUTH_PATH = "/jdyconnector/app_management/kingdee_auth_token"
+RECORDS_PATH = "/jdy/v2/ls/integral_record"
+
+# errcode 1030002006: "app secret check failed", i.e. the app-token is stale: new token, retry once (§3).
+TOKEN_REJECTED_CODE = 1030002006
+# errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
+SYSTEM_ERROR_CODE = 2000002000
+
+# The server silently cuts page_size above 100 while computing total_page from the size asked (§3,
+# unconfirmed): we never ask for more.
+KINGDEE_MAX_PAGE_SIZE = 100
+
+_MEMBER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# create_time is "yyyy-MM-dd HH:mm:ss" (the parameter table's format) or just "yyyy-MM-dd" (the doc's example).
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+# The app-token lives 24 h as reported (§3); used when the reply's `expires` is missing or unreadable.
+_DEFAULT_TOKEN_SECONDS = 3600
+_MAX_TOKEN_SECONDS = 24 * 3600
 
 
-class KingdeeClient(VendorClient):
+# --- the signature (VENDORS.md §3, from the vendor's own Java gateway client) ---------------------------
+def kingdee_encode(value: str) -> str:
+    """Form URL-encoding keeping only A-Za-z0-9 - _ . ~, upper-case %XX, space → "+" (UTF-8 for Chinese).
+
+    quote_plus with no extra safe characters is exactly that (Python always keeps "-_.~" and letters/digits).
+    """
+    return quote_plus(value, safe="")
+
+
+def string_to_sign(*, method: str, path: str, params: Mapping[str, str], nonce: str, timestamp: str) -> str:
+    # Values are encoded twice ("=" becomes %253D), keys once; the "k=v" texts are sorted as strings
+    # (the same order as sorting by key for every parameter name we send). No query: an empty line.
+    query = "&".join(sorted(f"{kingdee_encode(k)}={kingdee_encode(kingdee_encode(v))}" for k, v in params.items()))
+    return f"{method.upper()}\n{kingdee_encode(path)}\n{query}\nx-api-nonce:{nonce}\nx-api-timestamp:{timestamp}\n"
+
+
+def _base64_hex_hmac(key: str, message: str) -> str:
+    # base64 of the hex *text* of the HMAC, not of its bytes (§3).
+    digest = hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+def kingdee_signature(
+    *, client_secret: str, method: str, path: str, params: Mapping[str, str], nonce: str, timestamp: str
+) -> str:
+    """X-Api-Signature = base64(hex(HMAC-SHA256(client_secret, string_to_sign))). The JSON body is not signed."""
+    return _base64_hex_hmac(
+        client_secret, string_to_sign(method=method, path=path, params=params, nonce=nonce, timestamp=timestamp)
+    )
+
+
+def app_signature(*, app_key: str, app_secret: str) -> str:
+    """app_signature = base64(hex(HMAC-SHA256(key=app_secret, msg=app_key))) for the app-token request."""
+    return _base64_hex_hmac(app_secret, app_key)
+
+
+def _timestamp_ms() -> str:
+    return str(time.time_ns() // 1_000_000)
+
+
+def _nonce() -> str:
+    # "随机正整数": a random positive integer, ten digits here.
+    return str(1_000_000_000 + secrets.randbelow(9_000_000_000))
+
+
+class KingdeeClient(HttpVendorClient):
     vendor = "kingdee"
     display_name = _("Kingdee JDY")
     default_base_url = "https://api.kingdee.com"
@@ -25,4 +135,260 @@ class KingdeeClient(VendorClient):
         ),
     )
     capabilities = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY, Capability.SHOP_LEDGER})
+    max_page_size = KINGDEE_MAX_PAGE_SIZE
+    # Every row has integral (after) and last_integral (before).
     history_has_balance_after = True
+    # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office"),
+    # so the form offers a free-text code and history_types() lists none.
+    supports_type_filter = True
+    history_directions = frozenset()
+    # HTTP 519 has been reported for a bad signature (§3, unconfirmed): a credentials (or clock) problem,
+    # which neither a retry nor a new app-token fixes.
+    status_errors = {
+        519: (
+            VendorAuthError,
+            _("The vendor rejected our request signature. Check the client secret and this server's clock."),
+        )
+    }
+
+    @classmethod
+    def lookup_kind(cls, identifier: str) -> LookupKind | None:
+        text = identifier.strip()
+        if mainland_mobile(text) is not None:
+            return LookupKind.MOBILE
+        if _MEMBER_ID.fullmatch(text):
+            return LookupKind.MEMBER_ID
+        return None
+
+    # --- authentication -----------------------------------------------------------------------------
+    def signed_headers(self, *, method: str, path: str, params: Mapping[str, str], app_token: str) -> dict[str, str]:
+        """The headers of one attempt: a fresh timestamp (valid ~5 min) and nonce, and their signature."""
+        timestamp, nonce = _timestamp_ms(), _nonce()
+        headers = {
+            "Content-Type": "application/json",  # "固定传" in the doc's header table, even on a GET
+            "X-Api-ClientID": self.credential("client_id"),
+            "X-Api-Auth-Version": "2.0",
+            "X-Api-TimeStamp": timestamp,
+            "X-Api-Nonce": nonce,
+            "X-Api-SignHeaders": "X-Api-TimeStamp,X-Api-Nonce",
+            "X-Api-Signature": kingdee_signature(
+                client_secret=self.credential("client_secret"),
+                method=method,
+                path=path,
+                params=params,
+                nonce=nonce,
+                timestamp=timestamp,
+            ),
+            # The tenant's data centre; the host is always api.kingdee.com (§3).
+            "X-GW-Router-Addr": self.credential("domain"),
+        }
+        if app_token:
+            headers["app-token"] = app_token
+        return headers
+
+    def fetch_token(self) -> AccessToken:
+        signature = app_signature(app_key=self.credential("app_key"), app_secret=self.credential("app_secret"))
+        params = {"app_key": self.credential("app_key"), "app_signature": signature}
+        data = self.send(
+            "GET",
+            AUTH_PATH,
+            params=params,
+            # The token request is itself signed with the client secret (§3).
+            headers=lambda: self.signed_headers(method="GET", path=AUTH_PATH, params=params, app_token=""),
+            unwrap=self._unwrap_token_reply,
+            retry=self.token_retry,
+            with_token=False,
+            rate_limited=False,
+            # app_signature never changes for a key and secret: as good as a password, kept out of errors.
+            hide=(signature,),
+        )
+        data = as_mapping(data, "data", vendor=self.vendor)
+        # The key is hyphenated: "app-token" (§3).
+        token = as_text(data.get("app-token"), "data.app-token", vendor=self.vendor)
+        if not token:
+            raise bad_response(self.vendor, "data.app-token")
+        return AccessToken(value=token, expires_at=_token_expiry(data.get("expires")))
+
+    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
+        try:
+            return self._unwrap(payload)
+        except VendorRejected as error:
+            # Refused by the token endpoint: a credentials problem (a system error stays VendorUnavailable).
+            raise VendorAuthError(
+                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
+                vendor=self.vendor,
+                code=error.code,
+            ) from error
+
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:
+        """`data` of an {"errcode", "description", "data"} reply; errcode != 0 is an error."""
+        code = as_optional_int(payload.get("errcode"), "errcode", vendor=self.vendor)
+        if code is None:
+            raise bad_response(self.vendor, "errcode")
+        if code == 0:
+            return payload.get("data")
+        message = self.vendor_message(payload.get("description"), token)
+        if code == TOKEN_REJECTED_CODE and token:
+            raise VendorTokenRejected(message, vendor=self.vendor, code=code)
+        if code == SYSTEM_ERROR_CODE:
+            raise VendorUnavailable(message, vendor=self.vendor, code=code)
+        raise VendorRejected(message, vendor=self.vendor, code=code)
+
+    # --- the one endpoint ---------------------------------------------------------------------------
+    def _records_page(self, filters: Mapping[str, str], page: int, page_size: int) -> ResultPage[PointsTransaction]:
+        # Every query value is a string (the doc's params table); empty filters are left out, not sent as "".
+        params = {key: value for key, value in filters.items() if value}
+        params |= {"page": str(page), "page_size": str(min(page_size, KINGDEE_MAX_PAGE_SIZE))}
+
+        def call(token: str) -> Any:
+            return self.send(
+                "GET",
+                RECORDS_PATH,
+                params=params,
+                headers=lambda: self.signed_headers(method="GET", path=RECORDS_PATH, params=params, app_token=token),
+                unwrap=lambda payload: self._unwrap(payload, token),
+                hide=(token,),
+            )
+
+        data = as_mapping(self.with_token(call), "data", vendor=self.vendor)
+        rows = as_list(data.get("rows"), "data.rows", vendor=self.vendor)
+        items = [self._record(row, index) for index, row in enumerate(rows)]
+        count = as_optional_int(data.get("count"), "data.count", vendor=self.vendor)
+        result = result_page(items, page=page, page_size=page_size, reported_total=count)
+        total_page = as_optional_int(data.get("total_page"), "data.total_page", vendor=self.vendor)
+        if count is not None and total_page is not None and total_page != max(1, math.ceil(count / page_size)):
+            # count and total_page disagree (e.g. the page_size cut of §3): the total is not to be trusted.
+            result = dataclasses.replace(result, total_exact=False)
+        return result
+
+    def _date_filters(self, query: HistoryQuery) -> dict[str, str]:
+        filters = {"integral_type": query.type_code.strip()}
+        # "yyyy-MM-dd HH:mm:ss" in Beijing time (the doc's params table).
+        if query.start is not None:
+            filters["start_date"] = shanghai_text(query.start)
+        if query.end is not None:
+            filters["end_date"] = shanghai_text(query.end)
+        return filters
+
+    @staticmethod
+    def _mobile(value: str) -> str:
+        return mainland_mobile(value) or value.strip()
+
+    def _member_filter(self, member: MemberRef) -> dict[str, str]:
+        value = member.value.strip()
+        if member.kind == LookupKind.MOBILE and value:
+            return {"mobile": self._mobile(value)}
+        if member.kind == LookupKind.MEMBER_ID and value:
+            return {"member_id": value}
+        raise VendorQueryError(
+            gettext("This vendor looks members up by member id or mobile number only."), vendor=self.vendor
+        )
+
+    # --- operations ---------------------------------------------------------------------------------
+    def test_connection(self) -> str:
+        self.tokens.get()
+        page = self._records_page({}, 1, 1)  # one cheap read: the newest record of the shop
+        if page.total is None:
+            return gettext("App-token accepted; the points records answered.")
+        return gettext("App-token accepted; the shop has %(count)s points records.") % {"count": page.total}
+
+    def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
+        # No balance endpoint: a member's balance is `integral` (balance after) of their newest record (§3).
+        # Records are assumed to come newest first, as the sandbox serves them and ledgers list them; the doc
+        # does not say. No record: the vendor knows no points for this member.
+        page = self._records_page(self._member_filter(member), 1, 1)
+        if not page.items:
+            return None
+        newest = page.items[0]
+        if newest.balance_after is None:
+            raise bad_response(self.vendor, "data.rows[0].integral")
+        return MemberBalance(
+            connection_id=self.config.id,
+            member_id=newest.member_id or member.value.strip(),
+            # No frozen points at Kingdee: the balance is both the total and what can be spent.
+            total=newest.balance_after,
+            available=newest.balance_after,
+            frozen=None,
+            as_of=timezone.now(),
+            name=newest.member_name,
+            mobile=newest.mobile,
+            raw=newest.raw,
+        )
+
+    def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
+        self.check_history_query(query)
+        filters = self._member_filter(member) | self._date_filters(query)
+        return self._records_page(filters, query.page, query.page_size)
+
+    def shop_ledger(self, *, query: LedgerQuery) -> ResultPage[PointsTransaction]:
+        # Without member_id or mobile the endpoint lists the whole shop's records (§3).
+        self.check_history_query(query)
+        filters = {"member_id": query.member_id.strip(), "mobile": self._mobile(query.mobile) if query.mobile else ""}
+        return self._records_page(filters | self._date_filters(query), query.page, query.page_size)
+
+    # --- parsing ------------------------------------------------------------------------------------
+    def _record(self, row: Any, index: int) -> PointsTransaction:
+        where = f"data.rows[{index}]"
+        row = as_mapping(row, where, vendor=self.vendor)
+        # Every field is a string (the doc's Row table); numbers are accepted too.
+        after = as_optional_decimal(row.get("integral"), f"{where}.integral", vendor=self.vendor)
+        before = as_optional_decimal(row.get("last_integral"), f"{where}.last_integral", vendor=self.vendor)
+        occur = as_optional_decimal(row.get("occur"), f"{where}.occur", vendor=self.vendor)
+        change = _signed_change(occur, before, after)
+        if change is None:
+            raise bad_response(self.vendor, f"{where}.occur")
+        return PointsTransaction(
+            connection_id=self.config.id,
+            record_id=as_text(row.get("id"), f"{where}.id", vendor=self.vendor),
+            member_id=as_text(row.get("member_id"), f"{where}.member_id", vendor=self.vendor),
+            occurred_at=shanghai_datetime(
+                row.get("create_time"), f"{where}.create_time", vendor=self.vendor, formats=_TIME_FORMATS
+            ),
+            change=change,
+            direction=Direction.SUBTRACT if change < 0 else Direction.ADD,
+            balance_before=before,
+            balance_after=after,
+            type_code=as_text(row.get("type_number"), f"{where}.type_number", vendor=self.vendor)
+            or as_text(row.get("type_id"), f"{where}.type_id", vendor=self.vendor),
+            type_name=as_text(row.get("type_name"), f"{where}.type_name", vendor=self.vendor),
+            member_name=as_text(row.get("member_name"), f"{where}.member_name", vendor=self.vendor),
+            # Not in the doc's Row table ("member_*" fields vary): taken when present.
+            mobile=as_text(row.get("member_mobile") or row.get("mobile"), f"{where}.mobile", vendor=self.vendor),
+            raw=dict(row),
+        )
+
+
+def _signed_change(occur: Decimal | None, before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    """The signed change of a record. `occur` is this change, but its sign may be missing (subtractions
+    written as "20"): when integral (after) and last_integral (before) are both present, a fall between them
+    makes the change negative. An explicit "-" in occur is kept; occur missing: after - before."""
+    difference = after - before if after is not None and before is not None else None
+    if occur is None:
+        return difference
+    if occur < 0:
+        return occur
+    if difference is not None and difference < 0:
+        return -occur
+    return occur
+
+
+def _token_expiry(value: Any) -> float:
+    """`expires` is epoch milliseconds (§3). Epoch seconds or a lifetime in seconds are accepted too, told
+    apart by size; missing, unreadable or not in the future: a conservative hour (one more fetch, no harm)."""
+    now = token_cache.now()  # the token store's clock, which tests can move
+    if isinstance(value, bool):
+        return now + _DEFAULT_TOKEN_SECONDS
+    try:
+        number = int(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return now + _DEFAULT_TOKEN_SECONDS
+    if number >= 100_000_000_000:  # epoch ms (1e11 ms is 1973)
+        expires_at = number / 1000
+    elif number >= 1_000_000_000:  # epoch s (2001 onwards)
+        expires_at = float(number)
+    else:  # a lifetime in seconds
+        expires_at = now + number
+    if expires_at <= now + 60:
+        # Already (or all but) expired: surely a misread unit. Refusals are handled by a refresh anyway.
+        return now + _DEFAULT_TOKEN_SECONDS
+    return min(expires_at, now + _MAX_TOKEN_SECONDS)

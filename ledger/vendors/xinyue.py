@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors.base import CredentialField, VendorClient
-from ledger.vendors.results import Capability
+from ledger.vendors.base import CredentialField
+from ledger.vendors.exceptions import VendorAuthError, VendorQueryError, VendorRejected, VendorTokenRejected
+from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
+from ledger.vendors.parsing import (
+    as_decimal,
+    as_int,
+    as_list,
+    as_mapping,
+    as_optional_int,
+    as_text,
+    bad_response,
+    from_epoch,
+    mainland_mobile,
+)
+from ledger.vendors.results import (
+    Capability,
+    Direction,
+    HistoryQuery,
+    LookupKind,
+    MemberBalance,
+    MemberRef,
+    PointsTransaction,
+    ResultPage,
+)
+from ledger.vendors.tokens import AccessToken
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
+# No "token expired" code is documented (VENDORS.md §1): an error text about the token or authorisation
+# is taken as one, so that it gets the refresh-once-and-retry-once treatment.
+_TOKEN_ERROR_TEXT = re.compile(r"(?i)token|auth|令牌|授权|鉴权|登录")
+
+AUTH_PATH = "/upbot/api/auth/GetAccessToken"
+HISTORY_PATH = "/upbot/api/GetUserClubPointsList"
+BALANCE_PATH = "/upbot/api/GetUserClubPoints"
+
+# bill_type 1 = add, 2 = subtract (the doc's reply table).
+_BILL_TYPES = {1: Direction.ADD, 2: Direction.SUBTRACT}
 
 
-class XinyueClient(VendorClient):
+class XinyueClient(HttpVendorClient):
     vendor = "xinyue"
     display_name = _("Tencent Xinyue")
     default_base_url = "https://bgw.xinyue.qq.com"
@@ -17,3 +59,165 @@ class XinyueClient(VendorClient):
         CredentialField("app_secret", _("App secret")),
     )
     capabilities = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
+    # The endpoint filters by time only: no direction or type filter, no balance per row.
+    history_directions = frozenset()
+    supports_type_filter = False
+    history_has_balance_after = False
+    # 0 = unbounded on the vendor's side, and one call answers any range: no cap needed.
+    max_history_days = None
+
+    @classmethod
+    def lookup_kind(cls, identifier: str) -> LookupKind | None:
+        text = identifier.strip()
+        if mainland_mobile(text) is None and _OPENID.fullmatch(text):
+            return LookupKind.OPENID
+        return None
+
+    # --- authentication -----------------------------------------------------------------------------
+    def fetch_token(self) -> AccessToken:
+        # grant_type is "client_credentials" here (plural), unlike Xiaoe's (VENDORS.md §1).
+        body = {
+            "appid": self.credential("appid"),
+            "app_secret": self.credential("app_secret"),
+            "grant_type": "client_credentials",
+        }
+        data = self.send(
+            "POST",
+            AUTH_PATH,
+            json=body,
+            unwrap=self._unwrap_token_reply,
+            retry=self.token_retry,
+            with_token=False,
+            rate_limited=False,
+        )
+        data = as_mapping(data, "data", vendor=self.vendor)
+        token = as_text(data.get("access_token"), "data.access_token", vendor=self.vendor)
+        if not token:
+            raise bad_response(self.vendor, "data.access_token")
+        lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=self.vendor)
+        # expires_in is 7200 in the docs; an absent or silly value gets that documented lifetime.
+        if lifetime is None or lifetime <= 0:
+            lifetime = 7200
+        return AccessToken.expiring_in(token, lifetime)
+
+    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
+        try:
+            return self._unwrap(payload)
+        except VendorRejected as error:
+            # The token endpoint refusing us is a credentials problem, whatever its code.
+            raise VendorAuthError(
+                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
+                vendor=self.vendor,
+                code=error.code,
+            ) from error
+
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:
+        """`data` of a {"ret", "msg", "data"} reply; any ret != 0 is an error whose msg is shown (VENDORS.md §1)."""
+        # The doc marks even `ret` as optional: a reply without it but with data is read as a success.
+        if "ret" not in payload and "data" in payload:
+            return payload["data"]
+        ret = as_int(payload.get("ret"), "ret", vendor=self.vendor)
+        if ret == 0:
+            return payload.get("data")
+        message = self.vendor_message(payload.get("msg"), token)
+        error_class = VendorTokenRejected if token and _TOKEN_ERROR_TEXT.search(message) else VendorRejected
+        raise error_class(message, vendor=self.vendor, code=ret)
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        def call(token: str) -> Any:
+            # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
+            return self.send(
+                "POST",
+                path,
+                json=body,
+                headers={"Authorization": token},
+                unwrap=lambda payload: self._unwrap(payload, token),
+                hide=(token,),
+            )
+
+        return self.with_token(call)
+
+    # --- operations ---------------------------------------------------------------------------------
+    def test_connection(self) -> str:
+        self.tokens.get()
+        # One cheap read: a one-row page of an openid nobody has. A vendor error code other than an auth
+        # one still proves the token was accepted (the vendor may reject unknown openids).
+        try:
+            self._post(HISTORY_PATH, {"openid": "pointsadmin-connection-test", "page": 1, "page_size": 1})
+        except VendorRejected as error:
+            return gettext("Token accepted; the vendor answered a test query with: %(message)s") % {
+                "message": error.message
+            }
+        return gettext("Token accepted; a test query succeeded.")
+
+    def _openid(self, member: MemberRef) -> str:
+        if member.kind != LookupKind.OPENID or not member.value.strip():
+            raise VendorQueryError(gettext("This vendor looks members up by openid only."), vendor=self.vendor)
+        return member.value.strip()
+
+    def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
+        data = self._post(BALANCE_PATH, {"openid": self._openid(member)})
+        if data is None:
+            return None  # no data for the openid: a member the vendor does not know
+        data = as_mapping(data, "data", vendor=self.vendor)
+        if data.get("amount") is None:
+            return None
+        amount = as_decimal(data["amount"], "data.amount", vendor=self.vendor)
+        return MemberBalance(
+            connection_id=self.config.id,
+            member_id=member.value.strip(),
+            # Xinyue has no frozen points: the amount is both the total and what the member can spend.
+            total=amount,
+            available=amount,
+            frozen=None,
+            as_of=timezone.now(),
+            raw=dict(data),
+        )
+
+    def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
+        self.check_history_query(query)
+        openid = self._openid(member)
+        body = {
+            "openid": openid,
+            # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.
+            "start_time": _unix_ms(query.start),
+            "end_time": _unix_ms(query.end),
+            "page": query.page,
+            "page_size": query.page_size,
+        }
+        data = self._post(HISTORY_PATH, body)
+        data = as_mapping(data if data is not None else {}, "data", vendor=self.vendor)
+        rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
+        items = [self._transaction(row, openid, index) for index, row in enumerate(rows)]
+        total = as_optional_int(data.get("total"), "data.total", vendor=self.vendor)
+        return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
+
+    def _transaction(self, row: Any, openid: str, index: int) -> PointsTransaction:
+        where = f"data.list[{index}]"
+        row = as_mapping(row, where, vendor=self.vendor)
+        bill_type = as_int(row.get("bill_type"), f"{where}.bill_type", vendor=self.vendor)
+        direction = _BILL_TYPES.get(bill_type)
+        if direction is None:
+            raise bad_response(self.vendor, f"{where}.bill_type")
+        # amount: a string in the doc's table, an integer in its example (VENDORS.md §1): both accepted.
+        # bill_type carries the sign; the amount is taken as a magnitude in case it is signed too.
+        amount = abs(as_decimal(row.get("amount"), f"{where}.amount", vendor=self.vendor))
+        return PointsTransaction(
+            connection_id=self.config.id,
+            record_id=as_text(row.get("id"), f"{where}.id", vendor=self.vendor),  # none documented
+            member_id=openid,
+            # create_time: "unix time in ms" says the table, but the example (123467677) is seconds-sized:
+            # read by magnitude (parsing.from_epoch).
+            occurred_at=from_epoch(row.get("create_time"), f"{where}.create_time", vendor=self.vendor),
+            change=amount if direction == Direction.ADD else -amount,
+            direction=direction,
+            description=as_text(row.get("desc"), f"{where}.desc", vendor=self.vendor),
+            raw=dict(row),
+        )
+
+
+def _unix_ms(moment: datetime | None) -> int:
+    if moment is None:
+        return 0
+    # Exact integer arithmetic (a float timestamp could land a millisecond off).
+    return (moment - _EPOCH) // timedelta(milliseconds=1)

@@ -1,0 +1,468 @@
+"""HTTP plumbing shared by the vendor clients (like django-anymail's base_requests.py): sessions, timeouts,
+bounded retries, rate limits, the token dance, and turning every failure into one of our VendorErrors.
+
+A vendor module subclasses HttpVendorClient and writes only its endpoints, authentication and parsing:
+
+    payload = self.send("POST", "/upbot/api/GetUserClubPoints", json={...}, headers={...}, unwrap=self._unwrap)
+
+Error mapping (after Sentry's shared integrations; always `raise ... from err`):
+connection error → VendorUnavailable, timeout → VendorTimeout, 401/403 → VendorAuthError (VendorTokenRejected
+on a call made with a token), 429 → VendorRateLimited, 5xx → VendorUnavailable, anything unreadable →
+VendorBadResponse, a vendor error code → what the vendor's `unwrap` raises (VendorRejected, VendorAuthError…).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+
+import requests
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+from ledger.vendors.base import VendorClient
+from ledger.vendors.exceptions import (
+    VendorAuthError,
+    VendorBadResponse,
+    VendorError,
+    VendorQueryError,
+    VendorRateLimited,
+    VendorRejected,
+    VendorTimeout,
+    VendorTokenRejected,
+    VendorUnavailable,
+)
+from ledger.vendors.parsing import bad_response
+from ledger.vendors.ratelimit import CacheRateLimiter, RateLimit
+from ledger.vendors.results import ConnectionConfig, HistoryQuery, ResultPage
+from ledger.vendors.tokens import AccessToken, TokenStore, fingerprint
+from pointsadmin.logging import record_vendor_call
+from pointsadmin.logging import redact as redact_secret_patterns
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+JsonObject = dict[str, Any]
+Headers = Mapping[str, str]
+
+USER_AGENT = "PointsAdmin/1.0 (+python-requests)"
+
+
+# --- sessions -----------------------------------------------------------------------------------------
+_sessions = threading.local()
+
+
+def session_for(config: ConnectionConfig) -> requests.Session:
+    """This thread's session for `config`: keep-alive connections are reused call after call.
+
+    requests.Session is not documented as thread-safe, hence one per thread. The key includes a hash of
+    the credentials and base URL, so an edited connection gets a fresh session (and the old one is closed).
+    """
+    pool: dict[int, tuple[str, requests.Session]] = _sessions.__dict__.setdefault("pool", {})
+    key = fingerprint(config)
+    entry = pool.get(config.id)
+    if entry is not None and entry[0] == key:
+        return entry[1]
+    if entry is not None:
+        entry[1].close()
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    pool[config.id] = (key, session)
+    return session
+
+
+# --- retries ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a call is repeated after a connection error, a 5xx or a 429, and how long we pause.
+
+    Only idempotent reads are retried. Every call the dashboard makes is a read (it never changes points),
+    including the vendors' POST endpoints, which are queries with a JSON body.
+    Timeouts are not retried: one already cost `config.timeout` seconds of a waiting support agent.
+    """
+
+    retries: int = 2
+    backoff_seconds: float = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
+    retry_on_rate_limit: bool = True
+    # A Retry-After longer than this is not waited for: the agent gets "rate limited" at once instead.
+    retry_after_cap_seconds: float = 2.0
+
+    def pause(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        base = self.backoff_seconds * (2**attempt)
+        return base + random.uniform(0, base / 2)  # noqa: S311 - jitter, not cryptography
+
+
+READ_RETRY = RetryPolicy()
+# Token endpoints: one retry on a connection error or 5xx. Not on 429: their windows are minutes long
+# (Xiaoe 100 calls per 10 minutes, Kingdee ~2 a minute; VENDORS.md §2, §3), far beyond a short pause.
+TOKEN_RETRY = RetryPolicy(retries=1, retry_on_rate_limit=False)
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(tz=UTC)).total_seconds())
+
+
+def pause(seconds: float) -> None:
+    """Wait between attempts (a module function, so that tests can record the pauses instead)."""
+    time.sleep(seconds)
+
+
+class _RetryLater(Exception):
+    """Internal: this attempt failed in a way worth another try after `pause` seconds."""
+
+    def __init__(self, pause: float) -> None:
+        super().__init__(pause)
+        self.pause = pause
+
+
+# --- keeping secrets out of exception chains ----------------------------------------------------------
+_QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
+
+
+def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
+    text = _QUERY_STRING.sub("?[query removed]", text)
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return redact_secret_patterns(text)
+
+
+def _exception_chain(err: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [err]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
+        if isinstance(getattr(current, "reason", None), BaseException):
+            pending.append(current.reason)
+
+
+def scrubbed(err: BaseException, secrets: tuple[str, ...] = ()) -> BaseException:
+    """`err` with query strings and secrets removed from every message of its chain, before it becomes the
+    __cause__ of our error: requests and urllib3 quote the full URL ("Max retries exceeded with url:
+    /token?app_id=…&secret_key=…"), and tracebacks print the whole chain."""
+    for link in _exception_chain(err):
+        link.args = tuple(_scrub_text(arg, secrets) if isinstance(arg, str) else arg for arg in link.args)
+        for name in ("url", "message", "_message"):
+            value = getattr(link, name, None)
+            if isinstance(value, str):
+                with contextlib.suppress(AttributeError):  # a read-only property: nothing to scrub
+                    setattr(link, name, _scrub_text(value, secrets))
+    return err
+
+
+# --- the client base class ----------------------------------------------------------------------------
+class HttpVendorClient(VendorClient):
+    """A VendorClient speaking JSON over HTTP, with everything described in this module's docstring."""
+
+    # At most this many calls per period to one vendor app, across all workers (None: no limit known).
+    rate_limit: ClassVar[RateLimit | None] = None
+    # Statuses with a vendor-specific meaning, checked first and never retried (e.g. Kingdee's 519):
+    # status → (error class, message shown).
+    status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
+    read_retry: ClassVar[RetryPolicy] = READ_RETRY
+    token_retry: ClassVar[RetryPolicy] = TOKEN_RETRY
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        super().__init__(config)
+        self._tokens: TokenStore | None = None
+        self._limiter: CacheRateLimiter | None = None
+
+    # --- what subclasses provide --------------------------------------------------------------------
+    def fetch_token(self) -> AccessToken:
+        """Ask the vendor for a new access token (only clients whose calls need one)."""
+        raise NotImplementedError
+
+    def rate_limit_scope(self) -> str:
+        """What the vendor counts calls by; the connection unless the vendor counts per app."""
+        return f"{self.vendor}:{self.config.id}"
+
+    # --- shared helpers -----------------------------------------------------------------------------
+    @property
+    def session(self) -> requests.Session:
+        return session_for(self.config)
+
+    def credential(self, name: str) -> str:
+        """A credential of the connection, stripped; a missing required one is an auth error, not a KeyError."""
+        value = str(self.config.credentials.get(name) or "").strip()
+        required = {spec.name for spec in self.credential_fields if spec.required}
+        if not value and name in required:
+            raise VendorAuthError(
+                gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name},
+                vendor=self.vendor,
+            )
+        return value
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The connection's secret credentials, to be scrubbed from anything we pass on."""
+        names = {spec.name for spec in self.credential_fields if spec.secret}
+        return tuple(str(value) for key, value in self.config.credentials.items() if key in names and value)
+
+    def vendor_message(self, value: Any, *also_hide: str) -> str:
+        """A vendor's error text fit to show: a string, at most 200 characters, with no secret or token."""
+        text = value if isinstance(value, str) else ""
+        text = _scrub_text(text, self.secret_values() + tuple(s for s in also_hide if s))
+        return text.strip()[:200] or gettext("no message")
+
+    @property
+    def tokens(self) -> TokenStore:
+        if self._tokens is None:
+            policy = self.token_retry
+            # One fetch at worst: every attempt's timeout plus the pauses between them.
+            fetch_seconds = self.config.timeout * (policy.retries + 1) + policy.backoff_seconds * 2 ** (
+                policy.retries + 1
+            )
+            self._tokens = TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
+        return self._tokens
+
+    def with_token(self, call: Callable[[str], T]) -> T:
+        """Run `call(token)`; if the vendor refuses the token, forget it, fetch a new one and run it once more."""
+        token = self.tokens.get()
+        try:
+            return call(token)
+        except VendorTokenRejected:
+            logger.info("%s connection %s: token refused, fetching a new one", self.vendor, self.config.id)
+            self.tokens.invalidate(token)
+        return call(self.tokens.get())
+
+    @property
+    def limiter(self) -> CacheRateLimiter | None:
+        if self.rate_limit is not None and self._limiter is None:
+            self._limiter = CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
+        return self._limiter
+
+    # --- one logical call, with its retries ---------------------------------------------------------
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        unwrap: Callable[[JsonObject], T],
+        params: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        headers: Headers | Callable[[], Headers] | None = None,
+        retry: RetryPolicy | None = None,
+        with_token: bool = True,
+        rate_limited: bool = True,
+        hide: tuple[str, ...] = (),
+    ) -> T:
+        """Call `path` on the connection's base URL and return `unwrap(reply)`.
+
+        `unwrap` checks the vendor's envelope (raising its VendorError for an error code) and returns the
+        data; its errors are never retried. `headers` may be a callable, for headers that must be fresh on
+        each attempt (Kingdee's signed timestamp and nonce). `with_token` says whether the call carries an
+        access token (then 401/403 mean "token refused", else "credentials refused"); `rate_limited` whether
+        it takes a slot of the vendor's rate limit (token endpoints have their own limits). `hide` lists extra
+        values (a token) to scrub from error texts, on top of the connection's secrets.
+        """
+        policy = retry or self.read_retry
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(
+                    method,
+                    path,
+                    unwrap=unwrap,
+                    params=params,
+                    json=json,
+                    headers=headers() if callable(headers) else headers,
+                    policy=policy,
+                    last=attempt >= policy.retries,
+                    with_token=with_token,
+                    rate_limited=rate_limited,
+                    hide=hide,
+                    attempt=attempt,
+                )
+            except _RetryLater as later:
+                pause(later.pause)
+                attempt += 1
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        *,
+        unwrap: Callable[[JsonObject], T],
+        params: Mapping[str, str] | None,
+        json: Mapping[str, Any] | None,
+        headers: Headers | None,
+        policy: RetryPolicy,
+        last: bool,
+        with_token: bool,
+        rate_limited: bool,
+        hide: tuple[str, ...],
+        attempt: int,
+    ) -> T:
+        if rate_limited and self.limiter is not None:
+            # Every attempt counts: the vendor counts retries too.
+            self.limiter.acquire()
+        secrets = self.secret_values() + tuple(h for h in hide if h)
+        outcome = "error"
+        started = time.perf_counter()
+        try:
+            try:
+                response = self.session.request(
+                    method,
+                    self.config.base_url + path,
+                    params=params,
+                    json=json,
+                    headers=dict(headers or {}),
+                    timeout=self.config.timeout,
+                    # Never follow a redirect: requests would resend custom auth headers (app-token, the
+                    # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
+                    allow_redirects=False,
+                )
+            except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
+                outcome = "timeout"
+                raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
+            except requests.ConnectionError as err:
+                outcome = "connection_error"
+                if not last:
+                    raise _RetryLater(policy.pause(attempt, None)) from None
+                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+            except requests.RequestException as err:
+                outcome = "request_error"
+                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+
+            status = response.status_code
+            outcome = "ok" if 200 <= status < 300 else f"http_{status}"
+            self._check_status(
+                response, unwrap=unwrap, policy=policy, last=last, with_token=with_token, attempt=attempt
+            )
+            payload = self._decode(response)
+            try:
+                result = unwrap(payload)
+            except VendorError as error:
+                outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
+                raise
+            return result
+        finally:
+            record_vendor_call(
+                vendor=self.vendor,
+                endpoint=path,
+                outcome=outcome,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+
+    def _check_status(
+        self,
+        response: requests.Response,
+        *,
+        unwrap: Callable[[JsonObject], Any],
+        policy: RetryPolicy,
+        last: bool,
+        with_token: bool,
+        attempt: int,
+    ) -> None:
+        status = response.status_code
+        if status in self.status_errors:
+            error_class, message = self.status_errors[status]
+            raise error_class(str(message), vendor=self.vendor, status=status)
+        if 200 <= status < 300:
+            return
+        if status in (401, 403):
+            error_class = VendorTokenRejected if with_token else VendorAuthError
+            raise error_class(vendor=self.vendor, status=status)
+        if status == 429 or status >= 500:
+            retry_after = retry_after_seconds(response)
+            wanted = policy.retry_on_rate_limit if status == 429 else True
+            waitable = retry_after is None or retry_after <= policy.retry_after_cap_seconds
+            if wanted and waitable and not last:
+                raise _RetryLater(policy.pause(attempt, retry_after))
+            error_class = VendorRateLimited if status == 429 else VendorUnavailable
+            raise error_class(vendor=self.vendor, status=status)
+        if 300 <= status < 400:
+            raise bad_response(self.vendor, gettext("a redirect, HTTP %(status)s") % {"status": status})
+        # Any other 4xx: the vendor's own error code if the body has one (unwrap raises it), else the status.
+        try:
+            payload = self._decode(response)
+        except VendorBadResponse:
+            payload = None
+        if payload is not None:
+            try:
+                unwrap(payload)
+            except VendorBadResponse:
+                pass  # not the vendor's error envelope: report the status below
+            except VendorError as error:
+                error.status = status
+                raise
+        raise VendorRejected(gettext("HTTP %(status)s") % {"status": status}, vendor=self.vendor, status=status)
+
+    def _decode(self, response: requests.Response) -> JsonObject:
+        try:
+            # Decimal for JSON fractions: points are never floats.
+            payload = response.json(parse_float=Decimal)
+        except ValueError as err:  # requests.JSONDecodeError: an HTML error page, an empty body…
+            raise bad_response(self.vendor, gettext("not JSON")) from err
+        if not isinstance(payload, dict):
+            raise bad_response(self.vendor, gettext("not a JSON object"))
+        return payload
+
+    # --- queries --------------------------------------------------------------------------------------
+    def check_paging(self, page: int, page_size: int) -> None:
+        if page < 1 or not 1 <= page_size <= self.max_page_size:
+            raise VendorQueryError(
+                gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.max_page_size},
+                vendor=self.vendor,
+            )
+
+    def check_history_query(self, query: HistoryQuery) -> None:
+        """Refuse what this vendor cannot do on its side (the forms only offer what it can)."""
+        self.check_paging(query.page, query.page_size)
+        if query.direction is not None and query.direction not in self.history_directions:
+            raise VendorQueryError(gettext("This vendor cannot filter by direction."), vendor=self.vendor)
+        if query.type_code and not self.supports_type_filter:
+            raise VendorQueryError(gettext("This vendor cannot filter by type."), vendor=self.vendor)
+        for moment in (query.start, query.end):
+            if moment is not None and moment.tzinfo is None:
+                raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
+        if query.start is not None:
+            end = query.end or timezone.now()  # no end: up to now
+            if query.start > end:
+                raise VendorQueryError(gettext("The start date is after the end date."), vendor=self.vendor)
+            if self.max_history_days is not None and end - query.start > timedelta(days=self.max_history_days):
+                message = gettext("This vendor can search at most %(days)s days at a time.")
+                raise VendorQueryError(message % {"days": self.max_history_days}, vendor=self.vendor)
+
+
+def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:
+    """A ResultPage whose total is checked against the rows: a total that cannot be true (fewer than the
+    rows seen, or a short page that is not the last) is corrected where possible and marked inexact."""
+    seen_through = (page - 1) * page_size + len(items)
+    if reported_total is None:
+        # No total: if this page is short it is the last one, and then we know the total after all.
+        if len(items) < page_size and (items or page == 1):
+            return ResultPage(tuple(items), page, page_size, seen_through, total_exact=True)
+        return ResultPage(tuple(items), page, page_size, None, total_exact=False)
+    expected_rows = max(0, min(page_size, reported_total - (page - 1) * page_size))
+    if len(items) == expected_rows:
+        return ResultPage(tuple(items), page, page_size, reported_total, total_exact=True)
+    return ResultPage(tuple(items), page, page_size, max(reported_total, seen_through), total_exact=False)

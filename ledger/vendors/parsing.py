@@ -1,0 +1,147 @@
+"""Defensive readers for vendor replies: every value is checked for shape and type, numbers become Decimal
+(never float), times become aware datetimes. Anything unreadable raises VendorBadResponse naming the field,
+so a support agent sees "could not read" instead of a crash, and the log says which field was wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext
+
+from ledger.vendors.exceptions import VendorBadResponse
+
+# All three vendors are Chinese and write wall-clock times without a zone: Beijing time.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Unix times above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is March 1973.
+_EPOCH_MS_THRESHOLD = 100_000_000_000
+
+_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
+_MOBILE_SEPARATORS = re.compile(r"[\s-]")
+
+
+def bad_response(vendor: str, what: str) -> VendorBadResponse:
+    """A VendorBadResponse naming the field (a field path is never secret; the value is never quoted)."""
+    return VendorBadResponse(
+        gettext("The vendor answered with something we could not read (%(what)s).") % {"what": what},
+        vendor=vendor,
+    )
+
+
+def as_mapping(value: Any, what: str, *, vendor: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise bad_response(vendor, what)
+    return value
+
+
+def as_list(value: Any, what: str, *, vendor: str, allow_null: bool = True) -> list[Any]:
+    """A JSON array; null reads as empty where a vendor uses it for "no rows"."""
+    if value is None and allow_null:
+        return []
+    if not isinstance(value, list):
+        raise bad_response(vendor, what)
+    return value
+
+
+def as_decimal(value: Any, what: str, *, vendor: str) -> Decimal:
+    """An int, a Decimal (JSON floats are parsed as Decimal) or a numeric string, e.g. "500" or "-20.5"."""
+    if isinstance(value, bool):  # bool is an int subclass; true is not 1 point
+        raise bad_response(vendor, what)
+    if isinstance(value, int | Decimal):
+        result = Decimal(value)
+    elif isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation as err:  # pragma: no cover - the pattern admits only valid numbers
+            raise bad_response(vendor, what) from err
+    else:
+        raise bad_response(vendor, what)
+    if not result.is_finite():
+        raise bad_response(vendor, what)
+    return result
+
+
+def as_optional_decimal(value: Any, what: str, *, vendor: str) -> Decimal | None:
+    """as_decimal, with a missing value (absent, null or "") read as unknown."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return as_decimal(value, what, vendor=vendor)
+
+
+def as_int(value: Any, what: str, *, vendor: str) -> int:
+    """An integer or an integer string (vendors write both for the same field)."""
+    if isinstance(value, bool):
+        raise bad_response(vendor, what)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        return int(value.strip())
+    raise bad_response(vendor, what)
+
+
+def as_optional_int(value: Any, what: str, *, vendor: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return as_int(value, what, vendor=vendor)
+
+
+def as_text(value: Any, what: str, *, vendor: str, default: str = "") -> str:
+    """A string field; numbers are accepted as their text (ids come both ways), null as `default`."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise bad_response(vendor, what)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(value)
+    raise bad_response(vendor, what)
+
+
+def from_epoch(value: Any, what: str, *, vendor: str) -> datetime:
+    """A unix time in seconds or milliseconds (int or string), told apart by magnitude."""
+    number = as_int(value, what, vendor=vendor)
+    if number < 0:
+        raise bad_response(vendor, what)
+    seconds, milliseconds = divmod(number, 1000) if number >= _EPOCH_MS_THRESHOLD else (number, 0)
+    try:
+        # Whole seconds plus a timedelta: exact, where a float of the milliseconds would not be.
+        return datetime.fromtimestamp(seconds, tz=UTC) + timedelta(milliseconds=milliseconds)
+    except (OverflowError, OSError, ValueError) as err:
+        raise bad_response(vendor, what) from err
+
+
+def shanghai_datetime(value: Any, what: str, *, vendor: str, formats: tuple[str, ...]) -> datetime:
+    """A wall-clock time in Beijing time written in one of `formats`, as an aware datetime."""
+    if not isinstance(value, str):
+        raise bad_response(vendor, what)
+    text = value.strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            continue
+    raise bad_response(vendor, what)
+
+
+def shanghai_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """An aware datetime as Beijing wall-clock text, the form the vendors' date filters take."""
+    if moment.tzinfo is None:
+        # A naive time would be shifted silently by whatever zone we guessed; the forms give aware ones.
+        raise ValueError("vendor date filters need aware datetimes")
+    return moment.astimezone(SHANGHAI).strftime(fmt)
+
+
+def mainland_mobile(identifier: str) -> str | None:
+    """The 11-digit mainland mobile number in `identifier` ("138 0013 8000", "+86 13800138000"), or None."""
+    match = _MAINLAND_MOBILE.fullmatch(_MOBILE_SEPARATORS.sub("", identifier.strip()))
+    return match.group(1) if match else None

@@ -1,0 +1,85 @@
+"""A client-side rate limit per vendor app, shared by every worker process and host through Django's cache.
+
+Counters are kept per time bucket (a tenth of the period by default) with cache.add + cache.incr, which are
+atomic on Redis and on the local-memory cache. A call first takes a slot (incr), then sums the buckets of
+the window (get_many); over the limit, it gives the slot back (decr) and waits for the oldest bucket to
+leave the window, for a bounded time, then raises VendorRateLimited.
+
+Why `buckets + 2` buckets are summed, not `buckets`: calls are counted by bucket, but the vendor counts any
+window of `period` seconds, which can straddle `buckets + 1` buckets. Summing only the last `buckets` would
+let a full burst at the end of one bucket and another at the start of the bucket `period` later through:
+twice the limit within one period. With `buckets + 1` every window shorter than `period` is covered; the one
+more bucket covers windows up to `period + width`, a margin for network jitter and the clocks of different
+hosts (bucket numbers come from each host's clock, kept in step by NTP). The price is at most ~20% of the
+vendor's allowance, which we never get near in normal use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from ledger.vendors.exceptions import VendorRateLimited
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `calls` calls in any `period_seconds`, e.g. Xiaoe's 500 per 10 s (VENDORS.md §2)."""
+
+    calls: int
+    period_seconds: float
+    buckets: int = 10
+    # How long a call may wait for a free slot before the panel says "rate limited".
+    max_wait_seconds: float = 5.0
+
+    @property
+    def bucket_seconds(self) -> float:
+        return self.period_seconds / self.buckets
+
+
+class CacheRateLimiter:
+    """Takes one slot of `limit` for `scope` (one vendor app) before every HTTP call to that app."""
+
+    KEY_PREFIX = "vendors:rate"
+
+    def __init__(self, *, scope: str, limit: RateLimit, vendor: str) -> None:
+        if limit.calls < 1 or limit.period_seconds <= 0 or limit.buckets < 1:
+            raise ValueError("a rate limit needs calls ≥ 1, a positive period and at least one bucket")
+        self.scope = scope
+        self.limit = limit
+        self.vendor = vendor
+        self._span = limit.buckets + 2  # see the module docstring
+        # Counters outlive the window they are summed in, and then expire on their own.
+        self._ttl = math.ceil(self._span * limit.bucket_seconds) + 1
+
+    def _key(self, index: int) -> str:
+        return f"{self.KEY_PREFIX}:{self.scope}:{index}"
+
+    def acquire(self) -> None:
+        width = self.limit.bucket_seconds
+        deadline = time.monotonic() + self.limit.max_wait_seconds
+        while True:
+            now = time.time()
+            index = math.floor(now / width)
+            key = self._key(index)
+            cache.add(key, 0, timeout=self._ttl)
+            try:
+                cache.incr(key)
+            except ValueError:
+                continue  # the counter expired between add and incr (a stall of a whole TTL): start over
+            window = [self._key(i) for i in range(index - self._span + 1, index + 1)]
+            used = sum(int(count) for count in cache.get_many(window).values())
+            if used <= self.limit.calls:
+                return
+            with contextlib.suppress(ValueError):  # an expired counter has nothing to give back
+                cache.decr(key)  # give the slot back: this call is not made now
+            # The oldest bucket leaves the window at the next boundary; a little jitter spreads the waiters.
+            wait = (index + 1) * width - now + random.uniform(0, width / 4)  # noqa: S311 - not cryptographic
+            if time.monotonic() + wait > deadline:
+                raise VendorRateLimited(vendor=self.vendor)
+            time.sleep(wait)

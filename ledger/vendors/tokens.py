@@ -1,0 +1,182 @@
+"""Access tokens cached per connection in Django's cache (Redis in production: one token for every worker
+and host), refreshed shortly before they expire, fetched by one caller at a time.
+
+Why one token for the whole deployment: Xinyue and Xiaoe kill the previous token five minutes after a new
+one is issued, and their token endpoints are rate limited (Xiaoe 100 calls per 10 minutes, Kingdee
+reportedly ~2 a minute; VENDORS.md §1-3). Fifty requests finding no token must cause one fetch, not fifty:
+the first takes a lock with cache.add (atomic on Redis and locmem), the others poll the cache for a bounded
+time. A failed fetch is remembered for a few seconds so that the waiters (and the next requests) get the
+same error instead of each trying again.
+
+Cache keys hold the connection id and a keyed hash of the credentials (see fingerprint()), never a secret;
+editing a connection's credentials therefore starts from a fresh token.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from ledger.vendors import exceptions
+from ledger.vendors.exceptions import VendorError, VendorTimeout
+from ledger.vendors.results import ConnectionConfig
+
+
+def now() -> float:
+    """Wall-clock time for token expiry, in unix seconds (one function, so that a test can move the clock)."""
+    return time.time()
+
+
+def fingerprint(config: ConnectionConfig) -> str:
+    """A short keyed hash of what a token and a session depend on: vendor, base URL and credentials.
+
+    Keyed with SECRET_KEY (salted_hmac) so that a cache dump cannot be used to test guesses of a secret.
+    """
+    material = json.dumps(
+        {"vendor": config.vendor, "base_url": config.base_url, "credentials": dict(config.credentials)},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return salted_hmac("ledger.vendors.fingerprint", material, algorithm="sha256").hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: str = ""
+    expires_at: float = 0.0  # unix seconds
+
+    def __repr__(self) -> str:  # a token is a credential: keep it out of reprs and tracebacks
+        return f"AccessToken(expires_at={self.expires_at!r})"
+
+    @classmethod
+    def expiring_in(cls, value: str, seconds: float) -> AccessToken:
+        return cls(value=value, expires_at=now() + seconds)
+
+
+class TokenStore:
+    """The cached token of one connection. `fetch` asks the vendor for a new one (with no retry on auth)."""
+
+    KEY_PREFIX = "vendors:token"
+    # Refresh this long before the vendor's expiry, so a call never goes out with a token about to expire.
+    REFRESH_MARGIN_SECONDS = 300.0
+    # ...but never more than this share of a (short) lifetime.
+    REFRESH_MARGIN_SHARE = 0.2
+    # How long a failed fetch is remembered: long enough for the waiters, short enough to recover quickly.
+    FAILURE_TTL_SECONDS = 5
+    POLL_SECONDS = 0.05
+
+    def __init__(
+        self,
+        *,
+        config: ConnectionConfig,
+        fetch: Callable[[], AccessToken],
+        fetch_seconds: float,
+    ) -> None:
+        """`fetch_seconds` bounds one fetch (timeouts and retries): the lock lives that long, and waiters
+        wait that long before giving up."""
+        self.vendor = config.vendor
+        scope = f"{config.vendor}:{config.id}:{fingerprint(config)}"
+        self.key = f"{self.KEY_PREFIX}:{scope}"
+        self.lock_key = f"{self.KEY_PREFIX}-lock:{scope}"
+        self.failure_key = f"{self.KEY_PREFIX}-failed:{scope}"
+        self._fetch = fetch
+        self.lock_seconds = max(1, int(fetch_seconds) + 2)
+
+    # --- reading -----------------------------------------------------------------------------------
+    def _cached(self) -> str | None:
+        entry = cache.get(self.key)
+        if not isinstance(entry, Mapping):
+            return None
+        value, refresh_at = entry.get("value"), entry.get("refresh_at")
+        if not isinstance(value, str) or not isinstance(refresh_at, int | float) or refresh_at <= now():
+            return None
+        return value
+
+    def get(self) -> str:
+        """The current token, fetched if there is none or it is due for refresh."""
+        deadline = time.monotonic() + self.lock_seconds
+        while True:
+            token = self._cached()
+            if token is not None:
+                return token
+            failure = cache.get(self.failure_key)
+            if isinstance(failure, Mapping):
+                raise _rebuild_error(failure, self.vendor)
+            owner = uuid.uuid4().hex
+            if cache.add(self.lock_key, owner, timeout=self.lock_seconds):
+                try:
+                    return self._fetch_and_store()
+                finally:
+                    self._release(owner)
+            if time.monotonic() >= deadline:
+                raise VendorTimeout(gettext("Timed out waiting for the vendor's access token."), vendor=self.vendor)
+            time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not cryptography
+
+    def _fetch_and_store(self) -> str:
+        # Another process may have stored a token between our read and our lock.
+        token = self._cached()
+        if token is not None:
+            return token
+        try:
+            fetched = self._fetch()
+        except VendorError as error:
+            cache.set(self.failure_key, _describe_error(error), timeout=self.FAILURE_TTL_SECONDS)
+            raise
+        fetched_at = now()
+        lifetime = max(0.0, fetched.expires_at - fetched_at)
+        margin = min(self.REFRESH_MARGIN_SECONDS, lifetime * self.REFRESH_MARGIN_SHARE)
+        refresh_at = fetched.expires_at - margin
+        cache.set(
+            self.key,
+            {"value": fetched.value, "refresh_at": refresh_at},
+            timeout=max(1, int(refresh_at - fetched_at)),
+        )
+        cache.delete(self.failure_key)
+        return fetched.value
+
+    def _release(self, owner: str) -> None:
+        # Delete the lock only if it is still ours (it may have expired and been taken by another process).
+        if cache.get(self.lock_key) == owner:
+            cache.delete(self.lock_key)
+
+    # --- invalidating ------------------------------------------------------------------------------
+    def invalidate(self, stale: str) -> None:
+        """Forget `stale` after the vendor refused it, unless another caller already replaced it: deleting
+        a fresh token would only cause one more fetch (and, at Xinyue and Xiaoe, kill the fresh one)."""
+        entry = cache.get(self.key)
+        if isinstance(entry, Mapping) and entry.get("value") == stale:
+            cache.delete(self.key)
+
+
+_REBUILDABLE = {
+    name: cls for name, cls in vars(exceptions).items() if isinstance(cls, type) and issubclass(cls, VendorError)
+}
+
+
+def _describe_error(error: VendorError) -> dict[str, Any]:
+    """What the waiters need to raise the same error: class, message (never secret: see exceptions.py)."""
+    return {
+        "class": type(error).__name__,
+        "message": str(error.message),
+        "status": error.status,
+        "code": error.code,
+    }
+
+
+def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
+    cls = _REBUILDABLE.get(str(failure.get("class")), VendorError)
+    return cls(
+        str(failure.get("message") or "") or None,
+        vendor=vendor,
+        status=failure.get("status"),
+        code=failure.get("code"),
+    )
