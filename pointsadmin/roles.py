@@ -29,3 +29,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     MANAGER: _MANAGER_PERMS,
     ADMIN: _ADMIN_PERMS,
 }
+
+
+def ensure_roles() -> None:
+    """Create the role groups with their permissions where missing (the data migration does this once;
+    this serves a database emptied since, e.g. by a transactional test's flush)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, permission_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        codenames = [name.split(".", 1)[1] for name in permission_names]
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="ledger", codename__in=codenames))

@@ -76,6 +76,7 @@ def clean_cache() -> Iterator[None]:
 
 def _make_user(username: str, role: str | None) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD)
+    roles.ensure_roles()
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user

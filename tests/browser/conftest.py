@@ -1,0 +1,87 @@
+"""Browser journeys: Debian's Chromium driven by Playwright, against pytest-django's live server and the
+vendor sandbox, both in this process. Chromium and the CJK font are installed by scripts/ensure_browser.sh
+(part of `make test`); Playwright's own browser download is not used."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from sandbox.testing import SandboxHandle, running_sandbox
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM (live server set-up, fixtures)
+# refuses to run beside one unless told that this test process is single-user and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LANGUAGES = ["zh-hans", "en"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure_browser.sh (make test does).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxHandle]:
+    with running_sandbox() as handle:
+        yield handle
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxHandle) -> SandboxHandle:
+    sandbox.reset()
+    return sandbox
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    contexts = []
+
+    def make(language: str = "zh-hans", width: int = 1280, height: int = 900) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="zh-CN" if language == "zh-hans" else "en-US",
+            extra_http_headers={"Accept-Language": language},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit].primary").click()
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/login/" not in page.url, f"log-in as {username} failed"
