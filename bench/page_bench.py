@@ -1,0 +1,244 @@
+"""Page-level benchmark: one run prints one table (see bench/README.md for the method).
+
+  .venv/bin/python bench/page_bench.py [--seconds 20] [--workers 4] [--threads 8]
+
+It starts the vendor sandbox and gunicorn (production settings, PostgreSQL + Redis on 127.0.0.1) on free
+loopback ports, creates a throwaway database, user and connections, measures, and stops everything.
+Needs `wrk` (apt-get install wrk) for the load figure. Every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+BENCH_DB = "pointsadmin_bench"
+PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway user in a throwaway database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"bench: {url} did not come up within {seconds} s")
+
+
+def django_env(sandbox_url: str) -> dict[str, str]:
+    database_url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": Fernet.generate_key().decode() * 2,
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "DATABASE_URL": database_url,
+        "CACHE_URL": REDIS_URL,
+        "CACHE_KEY_PREFIX": "pointsadmin-bench",
+        "LOG_LEVEL": "WARNING",
+        "SANDBOX_URL": sandbox_url,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def prepare_database(env: dict[str, str]) -> dict[str, Any]:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    setup = f"""
+import json
+from django.contrib.auth.models import Group, User
+from connections.models import VendorConnection
+from sandbox.demo import DEMO_CONNECTIONS
+user = User.objects.create_user("bench", password={PASSWORD!r})
+user.groups.add(Group.objects.get(name="Admin"))
+ids = {{}}
+for demo in DEMO_CONNECTIONS:
+    connection = VendorConnection.objects.create(
+        name=demo["name"], vendor=demo["vendor"], base_url={env["SANDBOX_URL"]!r}, credentials=demo["credentials"]
+    )
+    ids[demo["dataset"]] = connection.pk
+print(json.dumps(ids))
+"""
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], health_url: str):
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(health_url)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def logged_in_session(base: str) -> requests.Session:
+    session = requests.Session()
+    login = session.get(f"{base}/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=10,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise SystemExit("bench: could not log in")
+    return session
+
+
+def set_latency(sandbox: str, milliseconds: int) -> None:
+    knobs = {vendor: {"latency_ms": milliseconds, "fault": None} for vendor in ("xinyue", "xiaoe", "kingdee")}
+    requests.post(f"{sandbox}/_sandbox/config", json=knobs, timeout=5).raise_for_status()
+
+
+def timed_get(session: requests.Session, url: str, **kwargs: Any) -> float:
+    started = time.perf_counter()
+    response = session.get(url, timeout=30, **kwargs)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"bench: {url} answered {response.status_code}")
+    return elapsed
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=20, help="length of the wrk load (default 20)")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--samples", type=int, default=100, help="requests per latency figure (default 100)")
+    args = parser.parse_args()
+
+    sandbox_port, web_port = free_port(), free_port()
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
+    base = f"http://127.0.0.1:{web_port}"
+    env = django_env(sandbox)
+    rows: list[tuple[str, str, str]] = []
+    sandbox_cmd = [PYTHON, "-m", "sandbox", "--port", str(sandbox_port)]
+    with process(sandbox_cmd, env, f"{sandbox}/_sandbox/health"):
+        ids = prepare_database(env)
+        gunicorn = [
+            str(Path(PYTHON).parent / "gunicorn"), "pointsadmin.wsgi", "--bind", f"127.0.0.1:{web_port}",
+            "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+        ]  # fmt: skip
+        with process(gunicorn, env, f"{base}/healthz"):
+            session = logged_in_session(base)
+            from sandbox.demo import DEMO_IDENTIFIERS
+
+            member_page = f"{base}/members/{ids['kingdee-sh']}/{DEMO_IDENTIFIERS['kingdee_member_id']}/?page_size=50"
+            timed_get(session, member_page)  # warm up: tokens, connections
+
+            # 1. Cross-vendor lookup: server-side render calls every vendor at once (no HX-Request).
+            set_latency(sandbox, 200)
+            query = DEMO_IDENTIFIERS["shared_mobile"]
+            lookup = [timed_get(session, f"{base}/members/", params={"q": query}) for _ in range(10)]
+            single = []
+            for connection_id in (ids["kingdee-sh"], ids["kingdee-hz"]):
+                panel = f"{base}/members/panel/{connection_id}/"
+                single.append(statistics.median(timed_get(session, panel, params={"q": query}) for _ in range(10)))
+            ratio = statistics.median(lookup) / max(single)
+            rows.append(
+                (
+                    "cross-vendor lookup ÷ slowest vendor (200 ms each)",
+                    f"{ratio:.2f} ({statistics.median(lookup) * 1000:.0f} ms ÷ {max(single) * 1000:.0f} ms)",
+                    "≤ 1.15",
+                )
+            )
+
+            # 2. Server overhead per member page with 50 rows, zero-latency sandbox.
+            set_latency(sandbox, 0)
+            samples = [timed_get(session, member_page) * 1000 for _ in range(args.samples)]
+            rows.append(
+                (
+                    "member page, 50 rows, zero-latency vendor: p50 / p95",
+                    f"{percentile(samples, 0.5):.1f} / {percentile(samples, 0.95):.1f} ms",
+                    "p50 ≤ 15 ms",
+                )
+            )
+
+            # 3. Load: 50 concurrent users on the member page, vendor latency 100 ms.
+            set_latency(sandbox, 100)
+            requests.post(f"{sandbox}/_sandbox/reset", timeout=5)
+            set_latency(sandbox, 100)
+            if shutil.which("wrk"):
+                cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+                wrk = subprocess.run(
+                    ["wrk", "-t2", "-c50", f"-d{args.seconds}s", "--timeout", "10s", "-H", f"Cookie: {cookie}",
+                     member_page],
+                    capture_output=True, text=True, timeout=args.seconds + 60, check=True,
+                )  # fmt: skip
+                rate = re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout).group(1)
+                errors = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
+                latency = re.search(r"Latency\s+(\S+)", wrk.stdout).group(1)
+                rows.append(
+                    (
+                        f"page views/s, 50 users, vendor 100 ms ({args.workers} workers x {args.threads} threads)",
+                        f"{float(rate):.0f}/s (mean latency {latency}, non-2xx {errors.group(1) if errors else 0})",
+                        "≥ 200/s",
+                    )
+                )
+            else:
+                rows.append(("page views/s under load", "not measured: wrk is not installed", "≥ 200/s"))
+            counters = requests.get(f"{sandbox}/_sandbox/counters", timeout=5).json()
+            fetches = {k.split(":")[1]: v for k, v in counters.items() if re.fullmatch(r"token_fetches:\w+", k)}
+            violations = counters.get("rate_limit_violations:xiaoe", 0)
+            rows.append(("token fetches during the load, per vendor", json.dumps(fetches) or "0", "1 per connection"))
+            rows.append(("rate-limit violations during the load", str(violations), "0"))
+
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure'.ljust(width)}  {'figure':40}  goal")
+    for name, figure, goal in rows:
+        print(f"{name.ljust(width)}  {figure:40}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
