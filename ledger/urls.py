@@ -6,6 +6,12 @@ app_name = "ledger"
 
 urlpatterns = [
     path("members/", views.member_search, name="member_search"),
-    path("balances/", views.member_search, name="rankings"),
-    path("ledger/", views.member_search, name="shop_ledger"),
+    path("members/panel/<int:connection_id>/", views.member_panel, name="member_panel"),
+    path("members/reveal-mobile/", views.reveal_mobile, name="reveal_mobile"),
+    path("members/<int:connection_id>/<str:member_id>/", views.member_detail, name="member_detail"),
+    path("members/<int:connection_id>/<str:member_id>/export.csv", views.member_export, name="member_export"),
+    path("balances/", views.rankings, name="rankings"),
+    path("balances/export.csv", views.rankings_export, name="rankings_export"),
+    path("ledger/", views.shop_ledger, name="shop_ledger"),
+    path("ledger/export.csv", views.shop_ledger_export, name="shop_ledger_export"),
 ]

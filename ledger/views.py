@@ -1,12 +1,410 @@
-"""Placeholder until the ledger pages land (issue 4)."""
+"""The ledger pages: member lookup, member page, rankings, shop ledger, their exports, mobile reveal.
+
+Each view validates its query with a form, calls one selector of ledger/services/, renders. Vendor errors
+render inside the page with status 200 (htmx 2 does not swap 4xx/5xx replies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_POST
 
+from ledger import forms
+from ledger.audit import audit_record, mask_mobile
+from ledger.charts import history_chart
+from ledger.exports import csv_response
+from ledger.models import AuditAction
+from ledger.services import listings, members
+from ledger.services.connections import Outcome, call_vendor, enabled_connection
+from ledger.vendors.exceptions import VendorError
+from ledger.vendors.results import Capability, HistoryQuery, LookupKind, PointsTransaction
 from pointsadmin import roles
 
 
+def wants_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_list(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    """The full page, or only `partial` for an htmx request (not for a history restore); Vary: HX-Request."""
+    name = f"{template}#{partial}" if wants_partial(request) else template
+    response = render(request, name, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _errors_text(form: Any) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+# --- member lookup -----------------------------------------------------------------------------------------
+@require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_search(request: HttpRequest) -> HttpResponse:
-    return render(request, "ledger/member_search.html", {"query": request.GET.get("q", "")[:200]})
+    form = forms.MemberSearchForm(request.GET)
+    identifier = ""
+    connections: list[Any] = []
+    panels: list[members.MemberPanel] = []
+    lazy = wants_partial(request)
+    if form.is_valid() and form.cleaned_data["q"]:
+        identifier = form.cleaned_data["q"]
+        connections = members.lookup_connections(
+            identifier=identifier, connection_id=form.cleaned_data.get("connection")
+        )
+        audit_record(
+            user=request.user,
+            action=AuditAction.MEMBER_LOOKUP,
+            target=identifier,
+            details={"connections": [connection.pk for connection in connections]},
+        )
+        if not lazy:
+            panels = members.member_panels(connections=connections, identifier=identifier)
+    echo = request.GET.get("q", "")[:100]
+    context = {
+        "form": form,
+        "identifier": identifier,
+        "connections": connections,
+        "panels": panels,
+        "lazy": lazy,
+        # The search box echoes what was typed, even a mobile: the user typed it.
+        "search_query": echo,
+        "nav_section": "members",
+    }
+    return render_list(request, "ledger/member_search.html", "lookup-results", context)
+
+
+@require_GET
+@permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
+def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
+    form = forms.MemberSearchForm(request.GET)
+    if not form.is_valid() or not form.cleaned_data["q"]:
+        panel_error = gettext("Type an identifier of at most 100 characters.")
+        return render(request, "ledger/_member_panel_error.html", {"message": panel_error})
+    identifier = form.cleaned_data["q"]
+    connection = members.lookup_connection(connection_id=connection_id, identifier=identifier)
+    if connection is None:
+        panel_error = gettext("This connection cannot look that identifier up, or it is disabled.")
+        return render(request, "ledger/_member_panel_error.html", {"message": panel_error})
+    panel = members.member_panel(connection=connection, identifier=identifier)
+    response = render(request, "ledger/_member_panel.html", {"panel": panel})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- the member page -----------------------------------------------------------------------------------------
+def _member_context(request: HttpRequest, connection_id: int, member_id: str) -> tuple[Any, Any, Any]:
+    connection = enabled_connection(connection_id)
+    if connection is None or members.vendor_class(connection) is None:
+        raise Http404(gettext("No such connection."))
+    member = members.member_ref(connection=connection, member_id=member_id[:100])
+    if member is None or len(member_id) > 100:
+        raise Http404(gettext("This vendor cannot look that member up."))
+    return connection, member, members.vendor_class(connection)
+
+
+def _history_query(form: forms.HistoryFilterForm) -> HistoryQuery | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    return HistoryQuery(
+        start=data["start_at"],
+        end=data["end_at"],
+        direction=form.chosen_direction,
+        type_code=data.get("type_code", "") or "",
+        page=data["page"],
+        page_size=data["page_size"],
+    )
+
+
+@require_GET
+@permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
+def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
+    connection, member, cls = _member_context(request, connection_id, member_id)
+    form = forms.HistoryFilterForm(request.GET, client_class=cls)
+    query = _history_query(form)
+    page = members.member_page(connection=connection, member=member, query=query)
+    balance = page.balance.value if page.balance.ok else None
+    history = page.history.value if page.history is not None and page.history.ok else None
+    chart = None
+    if history is not None:
+        current = balance.total if balance is not None else None
+        chart = history_chart(history.items, has_balance_after=cls.history_has_balance_after, current_balance=current)
+    audit_record(
+        user=request.user,
+        action=AuditAction.MEMBER_VIEW,
+        target=member.value,
+        connection=connection,
+        details={"page": query.page if query else None},
+    )
+    context = {
+        "connection": connection,
+        "vendor_name": cls.display_name,
+        "member": member,
+        "member_id": member.value,
+        "member_id_display": mask_mobile(member.value) if member.kind == LookupKind.MOBILE else member.value,
+        "form": form,
+        "form_errors": _errors_text(form),
+        "query": query,
+        "balance_outcome": page.balance,
+        "balance": balance,
+        "history_outcome": page.history,
+        "history": history,
+        "chart": chart,
+        "whole_months": cls.history_whole_months,
+        "has_balance_after": cls.history_has_balance_after,
+        "nav_section": "members",
+    }
+    return render_list(request, "ledger/member_detail.html", "history-table", context)
+
+
+def _transaction_row(item: PointsTransaction) -> list[object]:
+    from ledger.templatetags.ledger_tags import shanghai
+
+    return [
+        shanghai(item.occurred_at),
+        item.record_id,
+        item.member_id,
+        item.change,
+        item.direction.value,
+        "" if item.balance_after is None else item.balance_after,
+        item.type_code,
+        item.type_name,
+        item.description,
+        mask_mobile(item.mobile),
+    ]
+
+
+def _transaction_header() -> list[str]:
+    return [
+        gettext("Time (Asia/Shanghai)"),
+        gettext("Record id"),
+        gettext("Member id"),
+        gettext("Change"),
+        gettext("Direction"),
+        gettext("Balance after"),
+        gettext("Type code"),
+        gettext("Type"),
+        gettext("Description"),
+        gettext("Mobile"),
+    ]
+
+
+def _guarded(rows: Iterator[Any], row: Any) -> Iterator[list[object]]:
+    """Rows until the vendor fails mid-export; the failure then ends the file as its last line, visibly."""
+    try:
+        for item in rows:
+            yield row(item)
+    except VendorError as error:
+        yield [gettext("Export incomplete: %(message)s") % {"message": error.user_message()}]
+
+
+def _export_error(request: HttpRequest, form: Any) -> HttpResponse:
+    errors = _errors_text(form) if form is not None else []
+    return render(request, "ledger/export_error.html", {"errors": errors}, status=400)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@require_GET
+@permission_required(roles.PERM_EXPORT, raise_exception=True)
+def member_export(request: HttpRequest, connection_id: int, member_id: str) -> StreamingHttpResponse | HttpResponse:
+    connection, member, cls = _member_context(request, connection_id, member_id)
+    form = forms.HistoryFilterForm(request.GET, client_class=cls)
+    query = _history_query(form)
+    if query is None:
+        return _export_error(request, form)
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        target=member.value,
+        connection=connection,
+        details={"what": "member_history", "start": str(query.start.date()), "end": str(query.end.date())},
+    )
+    rows = members.member_history_rows(connection=connection, member=member, query=query)
+    filename = f"points-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
+    return csv_response(filename, _transaction_header(), _guarded(rows, _transaction_row))
+
+
+# --- revealing a mobile ------------------------------------------------------------------------------------------
+@require_POST
+@permission_required(roles.PERM_REVEAL_MOBILE, raise_exception=True)
+def reveal_mobile(request: HttpRequest) -> HttpResponse:
+    form = forms.RevealMobileForm(request.POST)
+    context: dict[str, Any] = {"mobile": "", "error": ""}
+    connection = None
+    member = None
+    if form.is_valid():
+        connection = enabled_connection(form.cleaned_data["connection_id"])
+        if connection is not None:
+            member = members.member_ref(connection=connection, member_id=form.cleaned_data["member_id"])
+    if connection is None or member is None:
+        context["error"] = gettext("This member cannot be looked up.")
+        return render(request, "ledger/_revealed_mobile.html", context)
+    outcome: Outcome[str] = call_vendor(lambda: members.member_mobile(connection=connection, member=member))
+    if outcome.error is not None:
+        context["error"] = outcome.error.user_message()
+    elif not outcome.value:
+        context["error"] = gettext("The vendor has no mobile number for this member.")
+    else:
+        context["mobile"] = outcome.value
+        audit_record(
+            user=request.user,
+            action=AuditAction.MOBILE_REVEALED,
+            target=member.value,
+            connection=connection,
+            details={"mobile": mask_mobile(outcome.value)},
+        )
+    return render(request, "ledger/_revealed_mobile.html", context)
+
+
+# --- rankings -------------------------------------------------------------------------------------------------------
+def _choices(capability: Capability) -> tuple[list[Any], list[tuple[int, str]]]:
+    connections = listings.connections_for(capability)
+    return connections, [(c.pk, c.name) for c in connections]
+
+
+def _pick_connection(connections: list[Any], form: Any) -> Any:
+    wanted = form.cleaned_data.get("connection") if form.is_valid() else None
+    for connection in connections:
+        if connection.pk == wanted:
+            return connection
+    return connections[0] if connections else None
+
+
+def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, Any]:
+    connections, choices = _choices(Capability.BALANCE_RANKING)
+    form = forms.RankingsForm(request.GET, connection_choices=choices)
+    connection = None
+    if form.is_valid():
+        connection = _pick_connection(connections, form)
+        if connection is not None:
+            form.setup_paging(members.vendor_class(connection).max_page_size)
+            form.full_clean()
+    elif connections and "connection" not in form.errors:
+        connection = connections[0]
+    return form, connection
+
+
+@require_GET
+@permission_required(roles.PERM_VIEW_RANKINGS, raise_exception=True)
+def rankings(request: HttpRequest) -> HttpResponse:
+    form, connection = _rankings_form(request)
+    result = None
+    if connection is not None and form.is_valid():
+        query = listings.ranking_query(form.cleaned_data)
+        result = call_vendor(lambda: listings.ranking_page(connection=connection, query=query))
+        audit_record(
+            user=request.user,
+            action=AuditAction.RANKINGS_VIEW,
+            connection=connection,
+            details={"sort": query.sort_field.value, "descending": query.descending, "page": query.page},
+        )
+    context = {
+        "form": form,
+        "form_errors": _errors_text(form),
+        "connection": connection,
+        "result": result,
+        "page": result.value if result is not None and result.ok else None,
+        "page_offset": ((result.value.page - 1) * result.value.page_size + 1) if result and result.ok else 1,
+        "nav_section": "rankings",
+    }
+    return render_list(request, "ledger/rankings.html", "rankings-table", context)
+
+
+@require_GET
+@permission_required(roles.PERM_EXPORT, raise_exception=True)
+def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+    form, connection = _rankings_form(request)
+    if connection is None or not form.is_valid():
+        return _export_error(request, form)
+    query = listings.ranking_query(form.cleaned_data)
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        connection=connection,
+        details={"what": "rankings", "sort": query.sort_field.value, "descending": query.descending},
+    )
+    header = [
+        gettext("Rank"),
+        gettext("Member id"),
+        gettext("Name"),
+        gettext("Total"),
+        gettext("Available"),
+        gettext("Frozen"),
+        gettext("First earned (Asia/Shanghai)"),
+    ]
+    rows = listings.ranking_rows(connection=connection, query=query)
+    return csv_response(f"rankings-{connection.pk}.csv", header, _guarded(rows, listings.ranking_csv_row))
+
+
+# --- shop ledger ----------------------------------------------------------------------------------------------------
+def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, Any]:
+    connections, choices = _choices(Capability.SHOP_LEDGER)
+    if not connections:
+        return None, None
+    wanted = _int_or_none(request.GET.get("connection", "")[:20])
+    connection = next((c for c in connections if c.pk == wanted), connections[0])
+    cls = members.vendor_class(connection)
+    form = forms.ShopLedgerForm(request.GET, client_class=cls, connection_choices=choices)
+    if form.is_valid() and form.cleaned_data.get("connection") not in (None, connection.pk):
+        connection = None  # an id that is not a shop-ledger connection
+    return form, connection
+
+
+@require_GET
+@permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
+def shop_ledger(request: HttpRequest) -> HttpResponse:
+    form, connection = _ledger_form(request)
+    result = None
+    if form is not None and connection is not None and form.is_valid():
+        query = listings.ledger_query(form.cleaned_data, direction=form.chosen_direction)
+        result = call_vendor(lambda: listings.ledger_page(connection=connection, query=query))
+        audit_record(
+            user=request.user,
+            action=AuditAction.SHOP_LEDGER_VIEW,
+            target=query.member_id or query.mobile,
+            connection=connection,
+            details={"page": query.page},
+        )
+    context = {
+        "form": form,
+        "form_errors": _errors_text(form) if form is not None else [],
+        "connection": connection,
+        "result": result,
+        "page": result.value if result is not None and result.ok else None,
+        "nav_section": "ledger",
+    }
+    return render_list(request, "ledger/shop_ledger.html", "ledger-table", context)
+
+
+@require_GET
+@permission_required(roles.PERM_EXPORT, raise_exception=True)
+@permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
+def shop_ledger_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+    form, connection = _ledger_form(request)
+    if form is None or connection is None or not form.is_valid():
+        return _export_error(request, form)
+    query = listings.ledger_query(form.cleaned_data, direction=form.chosen_direction)
+    audit_record(
+        user=request.user,
+        action=AuditAction.EXPORT,
+        target=query.member_id or query.mobile,
+        connection=connection,
+        details={"what": "shop_ledger", "start": str(query.start.date()), "end": str(query.end.date())},
+    )
+    rows = listings.ledger_rows(connection=connection, query=query)
+    filename = f"ledger-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
+    return csv_response(filename, _transaction_header(), _guarded(rows, _transaction_row))

@@ -7,6 +7,7 @@ then shared by every worker and host because they live in that cache.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A `.env` beside manage.py (the demo writes one); POINTSADMIN_DOTENV names another file, or "" for none.
+_dotenv = os.environ.get("POINTSADMIN_DOTENV", str(BASE_DIR / ".env"))
+if _dotenv and Path(_dotenv).is_file():
+    environ.Env.read_env(_dotenv, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 

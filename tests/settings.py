@@ -6,7 +6,8 @@ SQLite + local memory and on PostgreSQL + Redis.
 
 import os
 
-# Tests never take DEBUG (or anything else) from a developer's demo .env.
+# Tests never read a developer's demo .env, and never take DEBUG from anywhere.
+os.environ.setdefault("POINTSADMIN_DOTENV", "")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else")
 # Two throwaway Fernet keys (newest first), so tests can exercise decrypt-with-old-key and rotation.

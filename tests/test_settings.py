@@ -14,7 +14,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
+    # No inherited environment and no .env file: exactly what the test passes.
+    clean_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "POINTSADMIN_DOTENV": "", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -34,7 +35,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_production_refuses_to_start_without_secrets_in_one_line(env, missing, tmp_path):
-    # DEBUG unset means production; a .env beside manage.py would be read, so point HOME elsewhere.
+    # DEBUG unset means production.
     result = _manage("check", **env)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [

@@ -1,0 +1,286 @@
+"""Filter forms of the ledger pages. Every query parameter a page reads goes through one of these.
+
+Paging parameters are lenient (a bad or huge page is clamped, an unknown page size falls back to the
+default) because they come from old bookmarks and hand-edited URLs; filters that change what is asked
+of the vendor are strict and answered with an inline message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.vendors.base import VendorClient
+from ledger.vendors.parsing import SHANGHAI
+from ledger.vendors.results import Direction, RankingField
+
+PAGE_SIZES = (10, 20, 50, 100)
+DEFAULT_PAGE_SIZE = 20
+# Far beyond any real ledger, small enough that page * size stays a sane number for a vendor.
+MAX_PAGE = 10_000
+MAX_RANKING_IDS = 1_000
+MAX_ID_LENGTH = 64
+# Commas and semicolons, ASCII or full-width (pasted from Chinese documents), and whitespace.
+_ID_SEPARATORS = re.compile("[\\s,;\uff0c\uff1b]+")
+_MOBILE = re.compile(r"1\d{10}")
+
+DIRECTION_LABELS = {
+    Direction.ADD: _("Added"),
+    Direction.SUBTRACT: _("Subtracted"),
+    Direction.FREEZE: _("Frozen"),
+}
+
+
+def clamp_page(value: object) -> int:
+    """A page number from any text: not a number or below 1 → 1; beyond MAX_PAGE → MAX_PAGE."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def page_size_choices(max_page_size: int) -> list[tuple[str, str]]:
+    sizes = [size for size in PAGE_SIZES if size <= max_page_size] or [max_page_size]
+    return [(str(size), str(size)) for size in sizes]
+
+
+def pick_page_size(value: object, max_page_size: int) -> int:
+    allowed = [int(code) for code, _label in page_size_choices(max_page_size)]
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = DEFAULT_PAGE_SIZE
+    if number in allowed:
+        return number
+    return DEFAULT_PAGE_SIZE if DEFAULT_PAGE_SIZE in allowed else allowed[-1]
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def day_end(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+def shanghai_today() -> date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+class PagingMixin(forms.Form):
+    """page and page_size, never invalid: see the module docstring."""
+
+    max_page_size = 100
+
+    page = forms.CharField(required=False, widget=forms.HiddenInput)
+    page_size = forms.CharField(label=_("Rows per page"), required=False, widget=forms.Select)
+
+    def setup_paging(self, max_page_size: int) -> None:
+        self.max_page_size = max_page_size
+        self.fields["page_size"].widget.choices = page_size_choices(max_page_size)
+
+    def clean_page(self) -> int:
+        return clamp_page(self.cleaned_data.get("page"))
+
+    def clean_page_size(self) -> int:
+        return pick_page_size(self.cleaned_data.get("page_size"), self.max_page_size)
+
+
+# --- member lookup ----------------------------------------------------------------------------------------
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Member"),
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    connection = forms.IntegerField(label=_("Connection"), required=False, min_value=1, max_value=2**31 - 1)
+
+
+# --- date ranges --------------------------------------------------------------------------------------------
+PERIOD_CHOICES = [
+    ("today", _("Today")),
+    ("7d", _("Last 7 days")),
+    ("30d", _("Last 30 days")),
+    ("month", _("This month")),
+    ("custom", _("Custom")),
+]
+
+
+class HistoryFilterForm(PagingMixin):
+    """Filters of one member's history (and, with member fields, of the shop ledger), shaped by the vendor."""
+
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    direction = forms.ChoiceField(label=_("Direction"), required=False)
+    type_code = forms.CharField(label=_("Type code"), required=False, max_length=64, strip=True)
+
+    default_period = "30d"
+
+    def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.client_class = client_class
+        self.setup_paging(client_class.max_page_size)
+        directions = [d for d in Direction if d in client_class.history_directions]
+        if directions:
+            self.fields["direction"].choices = [("", _("All")), *((d.value, DIRECTION_LABELS[d]) for d in directions)]
+        else:
+            del self.fields["direction"]
+        if not client_class.supports_type_filter:
+            del self.fields["type_code"]
+        elif client_class.history_types():
+            choices = [(t.code, t.label) for t in client_class.history_types()]
+            self.fields["type_code"] = forms.ChoiceField(
+                label=_("Type"), required=False, choices=[("", _("All")), *choices]
+            )
+
+    def clean_period(self) -> str:
+        return self.cleaned_data.get("period") or self.default_period
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        period = cleaned.get("period") or self.default_period
+        today = shanghai_today()
+        start_day: date | None
+        end_day: date | None
+        if period == "today":
+            start_day, end_day = today, today
+        elif period == "7d":
+            start_day, end_day = today - timedelta(days=6), today
+        elif period == "30d":
+            start_day, end_day = today - timedelta(days=29), today
+        elif period == "month":
+            start_day, end_day = today.replace(day=1), today
+        else:
+            start_day, end_day = cleaned.get("start"), cleaned.get("end")
+            if start_day is None and "start" not in self.errors:
+                self.add_error("start", _("Choose the first day of the custom period."))
+                return cleaned
+            end_day = end_day or today
+        if start_day is None or end_day is None:
+            return cleaned
+        if end_day < start_day:
+            self.add_error("end", _("The end date is before the start date."))
+            return cleaned
+        limit = self.client_class.max_history_days
+        if limit is not None and (day_end(end_day) - day_start(start_day)) > timedelta(days=limit):
+            self.add_error("end", _("This vendor can search at most %(days)s days at a time.") % {"days": limit})
+            return cleaned
+        cleaned["start_at"] = day_start(start_day)
+        cleaned["end_at"] = day_end(end_day)
+        cleaned["start_day"], cleaned["end_day"] = start_day, end_day
+        return cleaned
+
+    @property
+    def chosen_direction(self) -> Direction | None:
+        value = self.cleaned_data.get("direction") if "direction" in self.fields else ""
+        return Direction(value) if value else None
+
+
+class ShopLedgerForm(HistoryFilterForm):
+    connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
+    member_id = forms.CharField(label=_("Member id"), required=False, max_length=64, strip=True)
+    mobile = forms.CharField(label=_("Mobile"), required=False, max_length=11, strip=True)
+
+    default_period = "7d"
+
+    def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
+        # Fields in reading order: the connection first.
+        self.order_fields(["connection", "period", "start", "end", "type_code", "member_id", "mobile"])
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data.get("mobile", "")
+        if value and not _MOBILE.fullmatch(value):
+            raise forms.ValidationError(_("A mobile number has 11 digits and starts with 1."))
+        return value
+
+    def clean_member_id(self) -> str:
+        value = self.cleaned_data.get("member_id", "")
+        if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise forms.ValidationError(_("A member id holds letters, digits, _ and - only."))
+        return value
+
+
+# --- rankings -----------------------------------------------------------------------------------------------
+SORT_CHOICES = [
+    (RankingField.TOTAL.value, _("Total")),
+    (RankingField.AVAILABLE.value, _("Available")),
+    (RankingField.FROZEN.value, _("Frozen")),
+]
+ORDER_CHOICES = [("desc", _("Highest first")), ("asc", _("Lowest first"))]
+
+
+def split_member_ids(text: str) -> list[str]:
+    """Pasted ids split on commas (also Chinese ones), semicolons and whitespace; duplicates dropped."""
+    return list(dict.fromkeys(part for part in _ID_SEPARATORS.split(text) if part))
+
+
+class RankingsForm(PagingMixin):
+    connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+    start = forms.DateField(
+        label=_("First earned from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=_("First earned to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ids = forms.CharField(
+        label=_("Member ids"),
+        required=False,
+        max_length=MAX_RANKING_IDS * (MAX_ID_LENGTH + 2),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Optional: paste user ids, one per line")}),
+    )
+
+    def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
+
+    def clean_sort(self) -> RankingField:
+        return RankingField(self.cleaned_data.get("sort") or RankingField.TOTAL.value)
+
+    def clean_order(self) -> str:
+        return self.cleaned_data.get("order") or "desc"
+
+    def clean_ids(self) -> tuple[str, ...] | None:
+        ids = split_member_ids(self.cleaned_data.get("ids", ""))
+        if not ids:
+            return None
+        if len(ids) > MAX_RANKING_IDS:
+            raise forms.ValidationError(
+                _("At most %(count)s member ids at a time.") % {"count": MAX_RANKING_IDS}, code="too_many"
+            )
+        too_long = [value for value in ids if len(value) > MAX_ID_LENGTH]
+        if too_long:
+            raise forms.ValidationError(
+                _("A member id has at most %(length)s characters.") % {"length": MAX_ID_LENGTH}, code="too_long"
+            )
+        return tuple(ids)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        return cleaned
+
+
+class RevealMobileForm(forms.Form):
+    connection_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    member_id = forms.CharField(max_length=100, strip=True)

@@ -1,0 +1,128 @@
+"""Selectors of the list pages that span many members: balance rankings and the shop ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from connections.models import VendorConnection
+from ledger.forms import day_end, day_start
+from ledger.services.connections import connection_client, connections_with
+from ledger.services.members import all_pages
+from ledger.vendors.parsing import SHANGHAI
+from ledger.vendors.results import (
+    Capability,
+    Direction,
+    LedgerQuery,
+    MemberBalance,
+    PointsTransaction,
+    RankingField,
+    RankingQuery,
+    ResultPage,
+)
+
+
+def connections_for(capability: Capability) -> list[VendorConnection]:
+    return connections_with(capability)
+
+
+# --- rankings ---------------------------------------------------------------------------------------------------
+def ranking_query(data: Mapping[str, Any]) -> RankingQuery:
+    """A RankingQuery from RankingsForm.cleaned_data."""
+    return RankingQuery(
+        sort_field=data.get("sort") or RankingField.TOTAL,
+        descending=data.get("order", "desc") != "asc",
+        member_ids=data.get("ids"),
+        first_earned_start=day_start(data["start"]) if data.get("start") else None,
+        first_earned_end=day_end(data["end"]) if data.get("end") else None,
+        page=data.get("page") or 1,
+        page_size=data.get("page_size") or 20,
+    )
+
+
+def _sort_value(balance: MemberBalance, field: RankingField) -> Decimal | None:
+    return {RankingField.TOTAL: balance.total, RankingField.AVAILABLE: balance.available}.get(field, balance.frozen)
+
+
+def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
+    if query.first_earned_start is None and query.first_earned_end is None:
+        return True
+    if balance.first_earned_at is None:
+        return False
+    if query.first_earned_start is not None and balance.first_earned_at < query.first_earned_start:
+        return False
+    return not (query.first_earned_end is not None and balance.first_earned_at > query.first_earned_end)
+
+
+def _balances_of_ids(connection: VendorConnection, query: RankingQuery) -> list[MemberBalance]:
+    """The pasted ids' balances, filtered and sorted here (balances_by_ids does neither); unknown values last."""
+    client = connection_client(connection)
+    balances = client.balances_by_ids(member_ids=list(query.member_ids or ()))
+    found = [b for b in balances if _within_first_earned(b, query)]
+    known = [b for b in found if _sort_value(b, query.sort_field) is not None]
+    unknown = [b for b in found if _sort_value(b, query.sort_field) is None]
+    known.sort(key=lambda b: (_sort_value(b, query.sort_field), b.member_id), reverse=query.descending)
+    return known + unknown
+
+
+def ranking_page(*, connection: VendorConnection, query: RankingQuery) -> ResultPage[MemberBalance]:
+    """One page of the ranking; with pasted ids, their balances paged here."""
+    if query.member_ids is not None:
+        balances = _balances_of_ids(connection, query)
+        start = (query.page - 1) * query.page_size
+        return ResultPage(tuple(balances[start : start + query.page_size]), query.page, query.page_size, len(balances))
+    return connection_client(connection).balance_ranking(query=query)
+
+
+def ranking_rows(*, connection: VendorConnection, query: RankingQuery) -> Iterator[tuple[int, MemberBalance]]:
+    """Every ranked balance with its rank, fetched a vendor page at a time."""
+    if query.member_ids is not None:
+        yield from enumerate(_balances_of_ids(connection, query), start=1)
+        return
+    client = connection_client(connection)
+    base = replace(query, page=1, page_size=client.max_page_size)
+    rows = all_pages(lambda number: client.balance_ranking(query=replace(base, page=number)))
+    yield from enumerate(rows, start=1)
+
+
+def ranking_csv_row(ranked: tuple[int, MemberBalance]) -> list[object]:
+    rank, balance = ranked
+    first = ""
+    if balance.first_earned_at is not None:
+        first = balance.first_earned_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        rank,
+        balance.member_id,
+        balance.name,
+        "" if balance.total is None else balance.total,
+        "" if balance.available is None else balance.available,
+        "" if balance.frozen is None else balance.frozen,
+        first,
+    ]
+
+
+# --- shop ledger ------------------------------------------------------------------------------------------------
+def ledger_query(data: Mapping[str, Any], *, direction: Direction | None = None) -> LedgerQuery:
+    """A LedgerQuery from ShopLedgerForm.cleaned_data."""
+    return LedgerQuery(
+        start=data["start_at"],
+        end=data["end_at"],
+        direction=direction,
+        type_code=data.get("type_code", "") or "",
+        page=data.get("page") or 1,
+        page_size=data.get("page_size") or 20,
+        member_id=data.get("member_id", "") or "",
+        mobile=data.get("mobile", "") or "",
+    )
+
+
+def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPage[PointsTransaction]:
+    return connection_client(connection).shop_ledger(query=query)
+
+
+def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator[PointsTransaction]:
+    client = connection_client(connection)
+    base = replace(query, page=1, page_size=client.max_page_size)
+    return all_pages(lambda number: client.shop_ledger(query=replace(base, page=number)))

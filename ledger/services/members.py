@@ -1,0 +1,188 @@
+"""Selectors of the member pages: which connections can look an identifier up, one member's panel, balance
+and history, and every page of a history for exports. Views call these; these call vendor clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from connections.models import VendorConnection
+from ledger.services.connections import Outcome, call_vendor, call_vendors_concurrently, connection_client
+from ledger.vendors.base import VendorClient
+from ledger.vendors.registry import client_class
+from ledger.vendors.results import (
+    Capability,
+    HistoryQuery,
+    LookupKind,
+    MemberBalance,
+    MemberRef,
+    PointsTransaction,
+    ResultPage,
+)
+
+PANEL_TRANSACTIONS = 5
+LOOKUP_CAPABILITIES = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
+# Bounds an export of a vendor that keeps saying "there is a next page".
+MAX_EXPORT_PAGES = 10_000
+
+
+def vendor_class(connection: VendorConnection) -> type[VendorClient] | None:
+    try:
+        return client_class(connection.vendor)
+    except LookupError:
+        return None
+
+
+def lookup_kind_at(connection: VendorConnection, identifier: str) -> LookupKind | None:
+    """How `connection` would look `identifier` up, or None if it cannot (or offers no member data)."""
+    cls = vendor_class(connection)
+    if cls is None or not (cls.capabilities & LOOKUP_CAPABILITIES):
+        return None
+    return cls.lookup_kind(identifier)
+
+
+def lookup_connections(*, identifier: str, connection_id: int | None = None) -> list[VendorConnection]:
+    """Enabled connections that can look `identifier` up, in display order (only `connection_id` if given)."""
+    connections = VendorConnection.objects.filter(enabled=True)
+    if connection_id is not None:
+        connections = connections.filter(pk=connection_id)
+    return [connection for connection in connections if lookup_kind_at(connection, identifier) is not None]
+
+
+def lookup_connection(*, connection_id: int, identifier: str) -> VendorConnection | None:
+    found = lookup_connections(identifier=identifier, connection_id=connection_id)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class MemberPanel:
+    """What one connection knows about a searched identifier."""
+
+    connection: VendorConnection
+    identifier: str
+    kind: LookupKind | None
+    balance: MemberBalance | None = None
+    transactions: tuple[PointsTransaction, ...] = ()
+    error_message: str = ""
+    retryable: bool = True
+
+    @property
+    def found(self) -> bool:
+        return self.balance is not None or bool(self.transactions)
+
+    @property
+    def member_id(self) -> str:
+        """The id of the member page: the vendor's own member id when the search was by mobile."""
+        if self.kind == LookupKind.MOBILE:
+            for item in (self.balance, *self.transactions):
+                if item is not None and item.member_id:
+                    return item.member_id
+            return ""  # never a link carrying the mobile itself
+        return self.identifier
+
+    @property
+    def mobile(self) -> str:
+        for item in (self.balance, *self.transactions):
+            if item is not None and item.mobile:
+                return item.mobile
+        return ""
+
+
+def _panel_data(client: VendorClient, member: MemberRef) -> tuple[MemberBalance | None, tuple[PointsTransaction, ...]]:
+    balance = client.member_balance(member=member) if client.supports(Capability.MEMBER_BALANCE) else None
+    transactions: tuple[PointsTransaction, ...] = ()
+    if client.supports(Capability.MEMBER_HISTORY):
+        page = client.member_history(member=member, query=HistoryQuery(page=1, page_size=PANEL_TRANSACTIONS))
+        transactions = page.items[:PANEL_TRANSACTIONS]
+    return balance, transactions
+
+
+def _panel_call(connection: VendorConnection, identifier: str) -> Callable[[], Any]:
+    kind = lookup_kind_at(connection, identifier)
+
+    def call() -> Any:
+        client = connection_client(connection)
+        return _panel_data(client, MemberRef(kind or LookupKind.MEMBER_ID, identifier))
+
+    return call
+
+
+def _panel_from(connection: VendorConnection, identifier: str, outcome: Outcome[Any]) -> MemberPanel:
+    kind = lookup_kind_at(connection, identifier)
+    if outcome.error is not None:
+        return MemberPanel(
+            connection=connection,
+            identifier=identifier,
+            kind=kind,
+            error_message=outcome.error.user_message(),
+            retryable=outcome.error.retryable,
+        )
+    balance, transactions = outcome.value
+    return MemberPanel(connection, identifier, kind, balance=balance, transactions=transactions)
+
+
+def member_panel(*, connection: VendorConnection, identifier: str) -> MemberPanel:
+    return _panel_from(connection, identifier, call_vendor(_panel_call(connection, identifier)))
+
+
+def member_panels(*, connections: list[VendorConnection], identifier: str) -> list[MemberPanel]:
+    """Every connection's panel, the vendors called at once (the page without JavaScript)."""
+    calls = {connection.pk: _panel_call(connection, identifier) for connection in connections}
+    outcomes = call_vendors_concurrently(calls)
+    return [_panel_from(connection, identifier, outcomes[connection.pk]) for connection in connections]
+
+
+# --- the member page -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MemberPage:
+    balance: Outcome[MemberBalance | None]
+    history: Outcome[ResultPage[PointsTransaction]] | None
+
+
+def member_ref(*, connection: VendorConnection, member_id: str) -> MemberRef | None:
+    kind = lookup_kind_at(connection, member_id)
+    return MemberRef(kind, member_id) if kind is not None else None
+
+
+def member_page(*, connection: VendorConnection, member: MemberRef, query: HistoryQuery | None) -> MemberPage:
+    """Balance and one page of history, asked of the vendor at once; `query` None: the filters were refused."""
+    client = connection_client(connection)
+    calls: dict[str, Callable[[], Any]] = {}
+    if client.supports(Capability.MEMBER_BALANCE):
+        calls["balance"] = lambda: client.member_balance(member=member)
+    if query is not None and client.supports(Capability.MEMBER_HISTORY):
+        calls["history"] = lambda: client.member_history(member=member, query=query)
+    outcomes = call_vendors_concurrently(calls)
+    return MemberPage(balance=outcomes.get("balance", Outcome(value=None)), history=outcomes.get("history"))
+
+
+def all_pages(fetch: Callable[[int], ResultPage[Any]]) -> Iterator[Any]:
+    """Items of page 1, 2, … fetched lazily until the vendor has no next page (or sends an empty one)."""
+    for number in range(1, MAX_EXPORT_PAGES + 1):
+        page = fetch(number)
+        yield from page.items
+        if not page.items or not page.has_next:
+            return
+
+
+def member_history_rows(*, connection: VendorConnection, member: MemberRef, query: HistoryQuery) -> Iterator[Any]:
+    """Every transaction matching `query` (its page ignored), at the vendor's largest page size."""
+    client = connection_client(connection)
+    base = replace(query, page=1, page_size=client.max_page_size)
+    return all_pages(lambda number: client.member_history(member=member, query=replace(base, page=number)))
+
+
+def member_mobile(*, connection: VendorConnection, member: MemberRef) -> str:
+    """The member's mobile as the vendor has it ("" when unknown); raises VendorError."""
+    client = connection_client(connection)
+    if client.supports(Capability.MEMBER_BALANCE):
+        balance = client.member_balance(member=member)
+        if balance is not None and balance.mobile:
+            return balance.mobile
+    if client.supports(Capability.MEMBER_HISTORY):
+        page = client.member_history(member=member, query=HistoryQuery(page=1, page_size=PANEL_TRANSACTIONS))
+        for item in page.items:
+            if item.mobile:
+                return item.mobile
+    return ""

@@ -1,0 +1,381 @@
+"""Member lookup and member page: roles, the vendor request sent per filter, panels, htmx partials, masking,
+audit rows, the chart, CSV export."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from ledger.models import AuditAction, AuditEntry
+from tests.ledger.conftest import (
+    MOBILE,
+    kingdee_records,
+    kingdee_token,
+    record,
+    record_calls,
+    records_reply,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("ledger:member_search")
+
+
+def detail_url(connection, member_id="M001"):
+    return reverse("ledger:member_detail", args=[connection.pk, member_id])
+
+
+def fake_member(vendor_http, rows=None, count=None):
+    kingdee_token(vendor_http)
+    rows = (
+        rows
+        if rows is not None
+        else [
+            record(id="r2", create_time="2025-05-21 09:00:00", integral="530", last_integral="480", occur="50"),
+            record(),
+        ]
+    )
+    kingdee_records(vendor_http, records_reply(rows[:1], count=len(rows), page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply(rows, count=count, page_size=20))
+
+
+# --- roles ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ledger:member_search",
+        "ledger:rankings",
+        "ledger:shop_ledger",
+        "ledger:rankings_export",
+        "ledger:shop_ledger_export",
+    ],
+)
+def test_anonymous_is_sent_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_anonymous_member_page_is_sent_to_login(client, kingdee_connection):
+    response = client.get(detail_url(kingdee_connection))
+    assert response.status_code == 302
+
+
+def test_no_role_gets_403(nobody_user, client, kingdee_connection):
+    client.force_login(nobody_user)
+    assert client.get(SEARCH, {"q": "M001"}).status_code == 403
+    assert client.get(detail_url(kingdee_connection)).status_code == 403
+
+
+def test_support_may_not_export(support_client, kingdee_connection):
+    url = reverse("ledger:member_export", args=[kingdee_connection.pk, "M001"])
+    assert support_client.get(url).status_code == 403
+
+
+# --- lookup --------------------------------------------------------------------------------------------------
+def test_search_without_js_renders_panels_and_audits_once(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    response = support_client.get(SEARCH, {"q": " M001 "})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "精斗云 门店" in html
+    assert "530" in html  # the balance from the newest record
+    assert "+50" in html
+    assert "change-add" in html
+    assert detail_url(kingdee_connection) in html
+    assert response.context["search_query"] == " M001 "
+    entries = AuditEntry.objects.filter(action=AuditAction.MEMBER_LOOKUP)
+    assert [e.target for e in entries] == ["M001"]
+    assert "HX-Request" in response["Vary"]
+
+
+def test_search_with_htmx_returns_lazy_panels(support_client, vendor_http, kingdee_connection):
+    response = support_client.get(SEARCH, {"q": "M001"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'hx-trigger="load"' in html
+    assert reverse("ledger:member_panel", args=[kingdee_connection.pk]) in html
+    assert "spinner" in html
+    assert not record_calls(vendor_http)  # nothing asked of the vendor yet
+    assert AuditEntry.objects.filter(action=AuditAction.MEMBER_LOOKUP).count() == 1
+
+
+def test_history_restore_gets_the_full_page(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    response = support_client.get(SEARCH, {"q": "M001"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in response.content.decode()
+
+
+def test_panel_does_not_audit_again(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    url = reverse("ledger:member_panel", args=[kingdee_connection.pk])
+    response = support_client.get(url, {"q": "M001"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "530" in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.MEMBER_LOOKUP).exists()
+
+
+def test_failing_vendor_degrades_only_its_panel(support_client, vendor_http, make_connection, kingdee_connection):
+    broken = make_connection("kingdee", base_url="https://broken.vendor.test", name="broken shop")
+    fake_member(vendor_http)
+    vendor_http.get("https://broken.vendor.test/jdyconnector/app_management/kingdee_auth_token", status=503)
+    response = support_client.get(SEARCH, {"q": "M001"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "530" in html  # the working vendor
+    assert "cannot be reached" in html or "could not" in html
+    assert reverse("ledger:member_panel", args=[broken.pk]) in html  # the Retry button
+
+
+def test_panel_error_is_status_200(support_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, {"errcode": 1001, "description": "参数错误 <b>", "data": None})
+    url = reverse("ledger:member_panel", args=[kingdee_connection.pk])
+    response = support_client.get(url, {"q": "M001"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "参数错误 &lt;b&gt;" in html
+    assert "Retry" in html
+
+
+def test_not_found_at_vendor(support_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply([], page_size=1))
+    html = support_client.get(SEARCH, {"q": "NOBODY"}).content.decode()
+    assert "Not found at this vendor" in html
+
+
+def test_mobile_lookup_links_by_member_id_and_masks(support_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    row = record(member_mobile=MOBILE)
+    kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply([row]))
+    response = support_client.get(SEARCH, {"q": MOBILE})
+    html = response.content.decode()
+    assert detail_url(kingdee_connection, "M001") in html
+    assert "138****5678" in html
+    # The only full mobile is the echo of what was typed (search boxes, the language switch's return path).
+    assert html.count(MOBILE) == len(re.findall(rf'value="[^"]*{MOBILE}"', html))
+    assert "reveal" not in html  # support cannot reveal
+    assert {"mobile": MOBILE}.items() <= record_calls(vendor_http)[0].items()
+    assert AuditEntry.objects.get(action=AuditAction.MEMBER_LOOKUP).target == "138****5678"
+
+
+def test_narrowing_to_one_connection(support_client, vendor_http, make_connection, kingdee_connection):
+    other = make_connection("kingdee", base_url="https://other.vendor.test", name="other shop")
+    fake_member(vendor_http)
+    html = support_client.get(SEARCH, {"q": "M001", "connection": kingdee_connection.pk}).content.decode()
+    assert "精斗云 门店" in html
+    assert "other shop" not in html
+    assert other.pk != kingdee_connection.pk
+
+
+# --- the member page -------------------------------------------------------------------------------------------
+def test_member_page_shows_history_in_shanghai_time_and_audits(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    response = support_client.get(detail_url(kingdee_connection))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2025-05-21 09:00:00" in html
+    assert "-20" in html
+    assert "change-subtract" in html
+    assert "兑换" in html
+    assert "<svg" in html
+    assert "points-chart" in html
+    assert AuditEntry.objects.filter(action=AuditAction.MEMBER_VIEW, target="M001").count() == 1
+    assert '<details class="raw">' not in html  # raw rows are for admins
+
+
+def test_admin_sees_raw_rows_masked(admin_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http, rows=[record(member_mobile=MOBILE)])
+    html = admin_client.get(detail_url(kingdee_connection)).content.decode()
+    assert '<details class="raw">' in html
+    assert MOBILE not in html
+    assert "138****5678" in html
+
+
+def test_filters_reach_the_vendor(manager_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    params = {
+        "period": "custom",
+        "start": "2025-05-01",
+        "end": "2025-05-31",
+        "type_code": "EXCHANGE",
+        "page": "3",
+        "page_size": "50",
+    }
+    response = manager_client.get(detail_url(kingdee_connection), params)
+    assert response.status_code == 200
+    history_calls = [c for c in record_calls(vendor_http) if c.get("page_size") != "1"]
+    assert history_calls == [
+        {
+            "member_id": "M001",
+            "integral_type": "EXCHANGE",
+            "start_date": "2025-05-01 00:00:00",
+            "end_date": "2025-05-31 23:59:59",
+            "page": "3",
+            "page_size": "50",
+        }
+    ]
+
+
+@pytest.mark.parametrize(("page", "sent"), [("0", "1"), ("-1", "1"), ("abc", "1"), (str(10**12), "10000"), ("2", "2")])
+def test_page_is_clamped(support_client, vendor_http, kingdee_connection, page, sent):
+    fake_member(vendor_http)
+    support_client.get(detail_url(kingdee_connection), {"page": page, "page_size": "7"})
+    history_calls = [c for c in record_calls(vendor_http) if c.get("page_size") != "1"]
+    assert history_calls[0]["page"] == sent
+    assert history_calls[0]["page_size"] == "20"
+
+
+def test_reversed_dates_make_no_vendor_history_call(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    response = support_client.get(
+        detail_url(kingdee_connection), {"period": "custom", "start": "2025-05-31", "end": "2025-05-01"}
+    )
+    assert response.status_code == 200
+    assert "The end date is before the start date" in response.content.decode()
+    assert all(c.get("page_size") == "1" for c in record_calls(vendor_http))
+
+
+def test_range_beyond_vendor_limit(support_client, vendor_http, xiaoe_connection):
+    from tests.ledger.conftest import XIAOE_BATCH_URL, xiaoe_balances_reply, xiaoe_token
+
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1"]))
+    response = support_client.get(
+        detail_url(xiaoe_connection, "u1"), {"period": "custom", "start": "2023-01-01", "end": "2025-01-01"}
+    )
+    html = response.content.decode()
+    assert "at most 366 days" in html
+    assert not [c for c in vendor_http.calls if "flow.list" in c.request.url]
+    assert 'name="direction"' in html  # Xiaoe filters by direction
+    assert 'name="type_code"' not in html
+
+
+def test_paging_links_keep_filters(support_client, vendor_http, kingdee_connection):
+    rows = [record(id=f"r{i}") for i in range(20)]
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply(rows[:1], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply(rows, count=95))
+    html = support_client.get(detail_url(kingdee_connection), {"type_code": "X", "page": "2"}).content.decode()
+    assert "type_code=X&amp;page=3" in html
+    assert "type_code=X&amp;page=1" in html
+    assert "type_code=X&amp;page=5" in html  # last page
+    assert "Page 2 of 5" in html
+
+
+def test_first_page_has_no_previous_and_last_no_next(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    assert 'rel="prev"' not in html
+    assert 'rel="next"' not in html
+    assert "Page 1 of 1" in html
+
+
+def test_inexact_and_unknown_totals(support_client, vendor_http, kingdee_connection):
+    rows = [record(id=f"r{i}") for i in range(20)]
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply(rows[:1], page_size=1), page_size="1")
+    reply = records_reply(rows, count=95)
+    reply["data"]["total_page"] = 9  # disagrees with count: not exact
+    kingdee_records(vendor_http, reply)
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    assert "about 95 records" in html
+
+
+def test_htmx_filter_request_gets_the_table_only(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    response = support_client.get(detail_url(kingdee_connection), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="history-table"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_unknown_connection_is_404(support_client):
+    assert support_client.get(reverse("ledger:member_detail", args=[99999, "M001"])).status_code == 404
+
+
+# --- export ------------------------------------------------------------------------------------------------------
+def test_export_streams_every_page_with_bom_and_chinese(manager_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    first = [record(id=f"a{i}") for i in range(100)]
+    second = [record(id="b1", type_name="积分兑换", member_mobile=MOBILE)]
+    kingdee_records(vendor_http, records_reply(first, count=101, page_size=100), page="1")
+    kingdee_records(vendor_http, records_reply(second, count=101, page_size=100, page=2), page="2")
+    url = reverse("ledger:member_export", args=[kingdee_connection.pk, "M001"])
+    response = manager_client.get(url, {"period": "7d"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeffTime (Asia/Shanghai),")
+    lines = body.strip().splitlines()
+    assert len(lines) == 1 + 101
+    assert "积分兑换" in body
+    assert MOBILE not in body
+    assert "138****5678" in body
+    assert [c["page_size"] for c in record_calls(vendor_http)] == ["100", "100"]
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT, target="M001").count() == 1
+
+
+def test_export_ends_visibly_when_the_vendor_fails_midway(manager_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    kingdee_records(
+        vendor_http, records_reply([record(id=f"a{i}") for i in range(100)], count=300, page_size=100), page="1"
+    )
+    kingdee_records(vendor_http, {"errcode": 2000002000, "description": "system error", "data": None}, page="2")
+    url = reverse("ledger:member_export", args=[kingdee_connection.pk, "M001"])
+    body = b"".join(manager_client.get(url).streaming_content).decode()
+    assert "Export incomplete" in body.splitlines()[-1]
+
+
+def test_export_refuses_bad_filters(manager_client, kingdee_connection):
+    url = reverse("ledger:member_export", args=[kingdee_connection.pk, "M001"])
+    response = manager_client.get(url, {"period": "custom", "start": "2025-02-01", "end": "2025-01-01"})
+    assert response.status_code == 400
+    assert "before the start date" in response.content.decode()
+
+
+def test_export_link_uses_static_script(manager_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    html = manager_client.get(detail_url(kingdee_connection)).content.decode()
+    assert "/static/js/ledger.js" in html
+    assert 'class="button export-link"' in html
+
+
+# --- reveal ------------------------------------------------------------------------------------------------------
+def test_manager_sees_masked_mobile_with_reveal_button(manager_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http, rows=[record(member_mobile=MOBILE)])
+    html = manager_client.get(detail_url(kingdee_connection)).content.decode()
+    assert MOBILE not in html
+    assert "138****5678" in html
+    assert reverse("ledger:reveal_mobile") in html
+
+
+def test_reveal_returns_the_number_and_audits(manager_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http, rows=[record(member_mobile=MOBILE)])
+    response = manager_client.post(
+        reverse("ledger:reveal_mobile"), {"connection_id": kingdee_connection.pk, "member_id": "M001"}
+    )
+    assert response.status_code == 200
+    assert MOBILE in response.content.decode()
+    entry = AuditEntry.objects.get(action=AuditAction.MOBILE_REVEALED)
+    assert entry.target == "M001"
+    assert MOBILE not in str(entry.details)
+
+
+def test_support_cannot_reveal(support_client, kingdee_connection):
+    response = support_client.post(
+        reverse("ledger:reveal_mobile"), {"connection_id": kingdee_connection.pk, "member_id": "M001"}
+    )
+    assert response.status_code == 403
+
+
+def test_reveal_rejects_get_and_bad_input(manager_client):
+    assert manager_client.get(reverse("ledger:reveal_mobile")).status_code == 405
+    response = manager_client.post(reverse("ledger:reveal_mobile"), {"connection_id": "x", "member_id": "<script>"})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()
