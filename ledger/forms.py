@@ -84,6 +84,12 @@ class PagingMixin(forms.Form):
     def setup_paging(self, max_page_size: int) -> None:
         self.max_page_size = max_page_size
         self.fields["page_size"].widget.choices = page_size_choices(max_page_size)
+        if self.is_bound:
+            # Show the page size actually applied (a default, or the clamp of a bad value).
+            effective = str(pick_page_size(self.data.get("page_size"), max_page_size))
+            if self.data.get("page_size") != effective:
+                self.data = self.data.copy()
+                self.data["page_size"] = effective
 
     def clean_page(self) -> int:
         return clamp_page(self.cleaned_data.get("page"))
@@ -130,6 +136,10 @@ class HistoryFilterForm(PagingMixin):
     default_period = "30d"
 
     def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
+        if data is not None and not data.get("period"):
+            # The form is always bound (to the query string): show the period actually applied.
+            data = data.copy()
+            data["period"] = self.default_period
         super().__init__(data, **kwargs)
         self.client_class = client_class
         self.setup_paging(client_class.max_page_size)

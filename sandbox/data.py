@@ -155,7 +155,7 @@ def build_history(member: Member) -> list[Record]:
         if balance < 100 or roll < 0.6:
             code, name, low, high = rng.choice(EARN_TYPES)
             change = rng.randint(low, high)
-        elif member.dataset.with_freezes and roll < 0.68 and balance >= 50:
+        elif member.dataset.with_freezes and roll < 0.68 and balance >= 50 and frozen < 500:
             # Freezing moves points from available to frozen (Xiaoe flow_type 3).
             code, name = "201", "积分冻结"
             change = -rng.randint(10, min(balance, 200))
