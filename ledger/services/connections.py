@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.utils import translation
+
 from connections.models import VendorConnection
 from ledger.vendors.base import VendorClient
 from ledger.vendors.exceptions import VendorError
@@ -82,6 +84,16 @@ def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]], *, max_workers
     if len(calls) == 1:
         ((key, call),) = calls.items()
         return {key: call_vendor(call)}
+    # Django's active language is per thread: carry the request's into the workers, so that error
+    # messages built there are in the user's language.
+    language = translation.get_language()
+
+    def in_request_language(call: Callable[[], T]) -> Outcome[T]:
+        with translation.override(language):
+            return call_vendor(call)
+
     with ThreadPoolExecutor(max_workers=min(max_workers, len(calls)), thread_name_prefix="vendor") as pool:
-        futures = {key: pool.submit(contextvars.copy_context().run, call_vendor, call) for key, call in calls.items()}
+        futures = {
+            key: pool.submit(contextvars.copy_context().run, in_request_language, call) for key, call in calls.items()
+        }
         return {key: future.result() for key, future in futures.items()}
