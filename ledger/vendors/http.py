@@ -102,7 +102,7 @@ class RetryPolicy:
         if retry_after is not None:
             return retry_after
         base = self.backoff_seconds * (2**attempt)
-        return base + random.uniform(0, base / 2)  # noqa: S311 - jitter, not cryptography
+        return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
 
 
 READ_RETRY = RetryPolicy()

@@ -194,7 +194,7 @@ class KingdeeClient(HttpVendorClient):
             AUTH_PATH,
             params=params,
             # The token request is itself signed with the client secret (§3).
-            headers=lambda: self.signed_headers(method="GET", path=AUTH_PATH, params=params, app_token=""),
+            headers=lambda: self.signed_headers(method="GET", path=AUTH_PATH, params=params, app_token=""),  # nosec B106 # no token yet
             unwrap=self._unwrap_token_reply,
             retry=self.token_retry,
             with_token=False,
@@ -220,7 +220,7 @@ class KingdeeClient(HttpVendorClient):
                 code=error.code,
             ) from error
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of an {"errcode", "description", "data"} reply; errcode != 0 is an error."""
         code = as_optional_int(payload.get("errcode"), "errcode", vendor=self.vendor)
         if code is None:

@@ -79,7 +79,7 @@ class CacheRateLimiter:
             with contextlib.suppress(ValueError):  # an expired counter has nothing to give back
                 cache.decr(key)  # give the slot back: this call is not made now
             # The oldest bucket leaves the window at the next boundary; a little jitter spreads the waiters.
-            wait = (index + 1) * width - now + random.uniform(0, width / 4)  # noqa: S311 - not cryptographic
+            wait = (index + 1) * width - now + random.uniform(0, width / 4)  # noqa: S311  # nosec B311 # jitter, not cryptography
             if time.monotonic() + wait > deadline:
                 raise VendorRateLimited(vendor=self.vendor)
             time.sleep(wait)

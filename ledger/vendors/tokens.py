@@ -119,7 +119,7 @@ class TokenStore:
                     self._release(owner)
             if time.monotonic() >= deadline:
                 raise VendorTimeout(gettext("Timed out waiting for the vendor's access token."), vendor=self.vendor)
-            time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not cryptography
+            time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311 # jitter, not cryptography
 
     def _fetch_and_store(self) -> str:
         # Another process may have stored a token between our read and our lock.

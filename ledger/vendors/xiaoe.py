@@ -155,7 +155,7 @@ class XiaoeClient(HttpVendorClient):
                 code=error.code,
             ) from error
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of a {"code", "msg", "data"} reply; code != 0 is an error (VENDORS.md §2)."""
         code = as_int(payload.get("code"), "code", vendor=self.vendor)
         if code == 0:

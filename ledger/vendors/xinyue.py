@@ -111,7 +111,7 @@ class XinyueClient(HttpVendorClient):
                 code=error.code,
             ) from error
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of a {"ret", "msg", "data"} reply; any ret != 0 is an error whose msg is shown (VENDORS.md §1)."""
         # The doc marks even `ret` as optional: a reply without it but with data is read as a success.
         if "ret" not in payload and "data" in payload:
