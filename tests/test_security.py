@@ -60,3 +60,50 @@ def test_csrf_is_enforced_on_posts(support_user):
 def test_login_form_needs_the_csrf_token():
     client = Client(enforce_csrf_checks=True)
     assert client.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 403
+
+
+# Which roles may open each route: the rest get 403. "all" = any logged-in user, role or not.
+ROUTE_ROLES = {
+    "home": "all",
+    "set_language": "all",
+    "ledger:member_search": {"support", "manager", "admin"},
+    "ledger:member_panel": {"support", "manager", "admin"},
+    "ledger:member_detail": {"support", "manager", "admin"},
+    "ledger:member_export": {"manager", "admin"},
+    "ledger:reveal_mobile": {"manager", "admin"},
+    "ledger:rankings": {"manager", "admin"},
+    "ledger:rankings_export": {"manager", "admin"},
+    "ledger:shop_ledger": {"manager", "admin"},
+    "ledger:shop_ledger_export": {"manager", "admin"},
+    "connections:list": {"admin"},
+    "connections:create": {"admin"},
+    "connections:edit": {"admin"},
+    "connections:toggle": {"admin"},
+    "connections:delete": {"admin"},
+    "connections:test": {"admin"},
+    "audit_log": {"admin"},
+}
+
+
+def test_every_route_has_a_role_rule():
+    assert {name for name, _ in ALL_ROUTES} - PUBLIC_ROUTES == set(ROUTE_ROLES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["nobody", "support", "manager", "admin"])
+@pytest.mark.parametrize(("name", "route"), [r for r in ALL_ROUTES if r[0] in ROUTE_ROLES])
+def test_each_role_gets_exactly_its_routes(request, role, name, route):
+    user = request.getfixturevalue(f"{role}_user")
+    client = Client()
+    client.force_login(user)
+    allowed = ROUTE_ROLES[name] == "all" or role in ROUTE_ROLES[name]
+    path = _concrete_path(route)
+    statuses = {method.__name__: method(path).status_code for method in (client.get, client.post)}
+    if allowed:
+        # The page answers: a missing sample object may be 404, a bad export request 400, the other method 405.
+        assert set(statuses.values()) <= {200, 302, 400, 404, 405}, f"{role} {path}: {statuses}"
+        assert set(statuses.values()) != {405}
+    else:
+        # Refused with 403 for the method the view serves (the other method is 405 before any check).
+        assert set(statuses.values()) <= {403, 405}, f"{role} {path}: {statuses}"
+        assert 403 in statuses.values(), f"{role} {path}: {statuses}"
