@@ -27,11 +27,15 @@ import requests
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages are importable
 PYTHON = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 BENCH_DB = "pointsadmin_bench"
 PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway user in a throwaway database
+
+
+from sandbox.demo import DEMO_IDENTIFIERS  # noqa: E402
 
 
 def free_port() -> int:
@@ -171,8 +175,6 @@ def main() -> int:
         ]  # fmt: skip
         with process(gunicorn, env, f"{base}/healthz"):
             session = logged_in_session(base)
-            from sandbox.demo import DEMO_IDENTIFIERS
-
             member_page = f"{base}/members/{ids['kingdee-sh']}/{DEMO_IDENTIFIERS['kingdee_member_id']}/?page_size=50"
             timed_get(session, member_page)  # warm up: tokens, connections
 
