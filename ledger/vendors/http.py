@@ -191,6 +191,21 @@ class HttpVendorClient(VendorClient):
     read_retry: ClassVar[RetryPolicy] = READ_RETRY
     token_retry: ClassVar[RetryPolicy] = TOKEN_RETRY
 
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
+        """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
+        raise NotImplementedError
+
+    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
+        """A token endpoint's reply: any refusal there is a credentials problem, whatever its code."""
+        try:
+            return self._unwrap(payload)
+        except VendorRejected as error:
+            raise VendorAuthError(
+                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
+                vendor=self.vendor,
+                code=error.code,
+            ) from error
+
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._tokens: TokenStore | None = None

@@ -209,17 +209,6 @@ class KingdeeClient(HttpVendorClient):
             raise bad_response(self.vendor, "data.app-token")
         return AccessToken(value=token, expires_at=_token_expiry(data.get("expires")))
 
-    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
-        try:
-            return self._unwrap(payload)
-        except VendorRejected as error:
-            # Refused by the token endpoint: a credentials problem (a system error stays VendorUnavailable).
-            raise VendorAuthError(
-                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
-                vendor=self.vendor,
-                code=error.code,
-            ) from error
-
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of an {"errcode", "description", "data"} reply; errcode != 0 is an error."""
         code = as_optional_int(payload.get("errcode"), "errcode", vendor=self.vendor)

@@ -180,3 +180,18 @@ def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
         status=failure.get("status"),
         code=failure.get("code"),
     )
+
+
+def access_token_from(data: Any, *, vendor: str, default_lifetime: int = 7200) -> AccessToken:
+    """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe). A missing or silly lifetime gets the
+    documented 7,200 seconds (VENDORS.md §1, §2)."""
+    from ledger.vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
+
+    data = as_mapping(data, "data", vendor=vendor)
+    token = as_text(data.get("access_token"), "data.access_token", vendor=vendor)
+    if not token:
+        raise bad_response(vendor, "data.access_token")
+    lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=vendor)
+    if lifetime is None or lifetime <= 0:
+        lifetime = default_lifetime
+    return AccessToken.expiring_in(token, lifetime)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import VendorAuthError, VendorQueryError, VendorRejected, VendorTokenRejected
+from ledger.vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
 from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
 from ledger.vendors.parsing import (
     SHANGHAI,
@@ -43,7 +43,7 @@ from ledger.vendors.results import (
     RankingQuery,
     ResultPage,
 )
-from ledger.vendors.tokens import AccessToken
+from ledger.vendors.tokens import AccessToken, access_token_from
 
 AUTH_PATH = "/token"
 BALANCES_PATH = "/xe.account.info.batch/1.0.0"
@@ -135,25 +135,7 @@ class XiaoeClient(HttpVendorClient):
             with_token=False,
             rate_limited=False,
         )
-        data = as_mapping(data, "data", vendor=self.vendor)
-        token = as_text(data.get("access_token"), "data.access_token", vendor=self.vendor)
-        if not token:
-            raise bad_response(self.vendor, "data.access_token")
-        lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=self.vendor)
-        if lifetime is None or lifetime <= 0:
-            lifetime = 7200  # the documented lifetime
-        return AccessToken.expiring_in(token, lifetime)
-
-    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
-        try:
-            return self._unwrap(payload)
-        except VendorRejected as error:
-            # Any refusal of the token endpoint is a credentials problem (2001 = invalid secret_key).
-            raise VendorAuthError(
-                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
-                vendor=self.vendor,
-                code=error.code,
-            ) from error
+        return access_token_from(data, vendor=self.vendor)
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of a {"code", "msg", "data"} reply; code != 0 is an error (VENDORS.md §2)."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import VendorAuthError, VendorQueryError, VendorRejected, VendorTokenRejected
+from ledger.vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
 from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
 from ledger.vendors.parsing import (
     as_decimal,
@@ -34,7 +34,7 @@ from ledger.vendors.results import (
     PointsTransaction,
     ResultPage,
 )
-from ledger.vendors.tokens import AccessToken
+from ledger.vendors.tokens import AccessToken, access_token_from
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
@@ -90,26 +90,7 @@ class XinyueClient(HttpVendorClient):
             with_token=False,
             rate_limited=False,
         )
-        data = as_mapping(data, "data", vendor=self.vendor)
-        token = as_text(data.get("access_token"), "data.access_token", vendor=self.vendor)
-        if not token:
-            raise bad_response(self.vendor, "data.access_token")
-        lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=self.vendor)
-        # expires_in is 7200 in the docs; an absent or silly value gets that documented lifetime.
-        if lifetime is None or lifetime <= 0:
-            lifetime = 7200
-        return AccessToken.expiring_in(token, lifetime)
-
-    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
-        try:
-            return self._unwrap(payload)
-        except VendorRejected as error:
-            # The token endpoint refusing us is a credentials problem, whatever its code.
-            raise VendorAuthError(
-                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
-                vendor=self.vendor,
-                code=error.code,
-            ) from error
+        return access_token_from(data, vendor=self.vendor)
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """`data` of a {"ret", "msg", "data"} reply; any ret != 0 is an error whose msg is shown (VENDORS.md §1)."""
