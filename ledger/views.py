@@ -30,7 +30,8 @@ from pointsadmin import roles
 
 def wants_partial(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    # A boosted request (the top-bar search) and a history restore want the whole page.
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render_list(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
@@ -53,7 +54,9 @@ def member_search(request: HttpRequest) -> HttpResponse:
     identifier = ""
     connections: list[Any] = []
     panels: list[members.MemberPanel] = []
-    lazy = wants_partial(request)
+    # With JavaScript (any htmx request, boosted ones included) each panel loads on its own; without it,
+    # the page calls every vendor at once and renders them all.
+    lazy = bool(request.htmx)
     if form.is_valid() and form.cleaned_data["q"]:
         identifier = form.cleaned_data["q"]
         connections = members.lookup_connections(

@@ -193,13 +193,17 @@ def build_dataset(
         people.append((chinese_name(rng), mobile_number(rng)))
     for index, (name, mobile) in enumerate(people):
         member_id = id_maker(index, rng)
+        record_count = rng.randint(3, 60)
+        if shared_people and index == 0:
+            # The demo's shared-mobile member is a regular: enough history to page through any month.
+            record_count = 400
         dataset.add(
             Member(
                 member_id=member_id,
                 name=name,
                 mobile=mobile,
                 seed=rng.randrange(2**31),
-                record_count=rng.randint(3, 60),
+                record_count=record_count,
                 dataset=dataset,
             )
         )

@@ -1,0 +1,82 @@
+"""Journeys 1 and 4: a support agent finds a member by mobile across vendors, reads and pages the history
+and goes back; a vendor that times out spoils only its own panel and can be retried."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sandbox.demo import DEMO_CONNECTIONS, DEMO_IDENTIFIERS
+from tests.browser.conftest import log_in
+
+MOBILE = DEMO_IDENTIFIERS["shared_mobile"]
+HANGZHOU = next(c for c in DEMO_CONNECTIONS if c["dataset"] == "kingdee-hz")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_support_finds_a_member_by_mobile_pages_the_history_and_goes_back(
+    live_server, support_user, fresh_sandbox, new_page, make_connection, language
+):
+    shanghai = make_connection("kingdee", base_url=fresh_sandbox.base_url, name="精斗云·上海")
+    hangzhou = make_connection(
+        "kingdee", base_url=fresh_sandbox.base_url, name="精斗云·杭州", credentials=dict(HANGZHOU["credentials"])
+    )
+    page = new_page(language)
+    log_in(page, live_server.url, "support")
+
+    # The top-bar search box, focused with "/" as staff do.
+    page.keyboard.press("/")
+    page.keyboard.type(MOBILE)
+    page.keyboard.press("Enter")
+    for connection in (shanghai, hangzhou):
+        panel = page.locator(f"#panel-{connection.pk}")
+        expect(panel).to_contain_text("张伟", timeout=15_000)
+        expect(panel.locator(".alert.error")).to_have_count(0)
+    # Support sees the number typed, never a full mobile from a vendor elsewhere on the page.
+    assert page.locator("main").inner_text().count(MOBILE) <= 1
+
+    page.locator(f"#panel-{shanghai.pk} a[href*='/members/{shanghai.pk}/']").first.click()
+    page.wait_for_url(re.compile(rf"/members/{shanghai.pk}/\d+/"))
+    page.select_option("select[name=period]", "30d")
+    page.select_option("select[name=page_size]", "10")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url(re.compile(r"period=30d"))
+    first_page_rows = page.locator("#history-table tbody tr").all_inner_texts()
+    assert len(first_page_rows) == 10
+
+    page.locator("#history-table a[rel=next]").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    expect(page.locator("#history-table tbody tr").first).not_to_have_text(first_page_rows[0])
+
+    page.go_back()
+    page.wait_for_url(lambda url: "page=2" not in url and "period=30d" in url)
+    expect(page.locator("#history-table tbody tr").first).to_have_text(first_page_rows[0])
+    expect(page.locator("select[name=period]")).to_have_value("30d")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_timing_out_vendor_spoils_only_its_own_panel_and_can_be_retried(
+    live_server, support_user, fresh_sandbox, new_page, make_connection, language
+):
+    xinyue = make_connection("xinyue", base_url=fresh_sandbox.base_url, timeout_seconds=1)
+    xiaoe = make_connection("xiaoe", base_url=fresh_sandbox.base_url)
+    fresh_sandbox.set_knobs("xinyue", fault="timeout", timeout_seconds=4)
+    page = new_page(language)
+    log_in(page, live_server.url, "support")
+
+    page.fill("#global-search", DEMO_IDENTIFIERS["xiaoe_user_id"])
+    page.keyboard.press("Enter")
+    # Xiaoe answers first, while Xinyue is still being waited for.
+    expect(page.locator(f"#panel-{xiaoe.pk} dl.balance")).to_be_visible(timeout=10_000)
+    xinyue_panel = page.locator(f"#panel-{xinyue.pk}")
+    expect(xinyue_panel.locator(".alert.error")).to_be_visible(timeout=15_000)
+    expect(xinyue_panel.locator(".alert.error")).to_contain_text(re.compile("超时|did not answer in time"))
+    expect(page.locator(f"#panel-{xiaoe.pk} .alert.error")).to_have_count(0)
+
+    fresh_sandbox.set_knobs("xinyue", fault=None)
+    xinyue_panel.get_by_role("button", name=re.compile("重试|Retry")).click()
+    expect(page.locator(f"#panel-{xinyue.pk} .alert.error")).to_have_count(0, timeout=10_000)
+    not_found = re.compile("该供应商没有此会员|Not found at this vendor")
+    expect(page.locator(f"#panel-{xinyue.pk}")).to_contain_text(not_found)
