@@ -396,7 +396,8 @@ def _xiaoe_call(state: SandboxState, request: Request) -> tuple[Account | None, 
     if account is None:
         return None, body, json_reply(VENDOR_ERRORS["xiaoe"]["bad_token"])
     if not state.within_rate_limit(account.key, state.knobs["xiaoe"].rate_limit):
-        return None, body, json_reply(VENDOR_ERRORS["xiaoe"]["rate_limited"], 429) | {"Retry-After": "1"}
+        rate_limited = with_headers(json_reply(VENDOR_ERRORS["xiaoe"]["rate_limited"], 429), {"Retry-After": "1"})
+        return None, body, rate_limited
     return account, body, None
 
 
