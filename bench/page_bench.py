@@ -75,7 +75,7 @@ def django_env(sandbox_url: str) -> dict[str, str]:
     }
 
 
-def prepare_database(env: dict[str, str]) -> dict[str, Any]:
+def prepare_database(env: dict[str, str], role: str) -> dict[str, Any]:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
@@ -89,7 +89,7 @@ from django.contrib.auth.models import Group, User
 from connections.models import VendorConnection
 from sandbox.demo import DEMO_CONNECTIONS
 user = User.objects.create_user("bench", password={PASSWORD!r})
-user.groups.add(Group.objects.get(name="Admin"))
+user.groups.add(Group.objects.get(name={role!r}))
 ids = {{}}
 for demo in DEMO_CONNECTIONS:
     connection = VendorConnection.objects.create(
@@ -159,6 +159,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--samples", type=int, default=100, help="requests per latency figure (default 100)")
+    # Support staff make most page views; an Admin's page also embeds every row's raw vendor reply.
+    parser.add_argument("--role", default="Support", choices=["Support", "Manager", "Admin"])
     args = parser.parse_args()
 
     sandbox_port, web_port = free_port(), free_port()
@@ -168,7 +170,7 @@ def main() -> int:
     rows: list[tuple[str, str, str]] = []
     sandbox_cmd = [PYTHON, "-m", "sandbox", "--port", str(sandbox_port)]
     with process(sandbox_cmd, env, f"{sandbox}/_sandbox/health"):
-        ids = prepare_database(env)
+        ids = prepare_database(env, args.role)
         gunicorn = [
             str(Path(PYTHON).parent / "gunicorn"), "pointsadmin.wsgi", "--bind", f"127.0.0.1:{web_port}",
             "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
