@@ -16,8 +16,11 @@ os.environ.setdefault(
     "dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDE=,dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDI=",
 )
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-# One key space per xdist worker, so a shared Redis is never cleared under another worker.
-os.environ.setdefault("CACHE_KEY_PREFIX", "pointsadmin-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+# One key space per test run (and xdist worker), so a shared Redis is never cleared under another run;
+# processes a test starts inherit it through the environment.
+os.environ.setdefault(
+    "CACHE_KEY_PREFIX", f"pointsadmin-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+)
 
 from pointsadmin.settings import *  # noqa: F403
 
