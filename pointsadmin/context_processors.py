@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from pointsadmin import roles
+from pointsadmin.access import user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -12,6 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     return {
+        "user_roles": user_roles(user),
         "can": {
             "lookup": user.has_perm(roles.PERM_LOOKUP_MEMBER),
             "rankings": user.has_perm(roles.PERM_VIEW_RANKINGS),
@@ -21,5 +23,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "view_raw": user.has_perm(roles.PERM_VIEW_RAW),
             "manage_connections": user.has_perm(roles.PERM_MANAGE_CONNECTIONS),
             "view_audit": user.has_perm(roles.PERM_VIEW_AUDIT),
-        }
+        },
     }

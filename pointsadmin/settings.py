@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "pointsadmin.apps.PointsAdminConfig",
     "ledger",
     "connections",
 ]
@@ -118,6 +119,9 @@ TEMPLATES = [
     },
 ]
 
+# Plain inputs and selects rendered in Python, identical to Django's templates (pointsadmin/form_renderer.py).
+FORM_RENDERER = "pointsadmin.form_renderer.FastWidgetRenderer"
+
 WSGI_APPLICATION = "pointsadmin.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -127,15 +131,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "pointsadmin.cache.SharedPoolRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pointsadmin"}}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="pointsadmin"))
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with each user's permissions cached (pointsadmin/access.py).
+    "pointsadmin.access.CachedModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

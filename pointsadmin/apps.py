@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PointsAdminConfig(AppConfig):
+    """The project's own app: connects the receivers that keep cached access rights fresh."""
+
+    name = "pointsadmin"
+    verbose_name = "Points Admin"
+
+    def ready(self) -> None:
+        from pointsadmin.access import connect_receivers
+
+        connect_receivers()
