@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -74,26 +76,44 @@ def call_vendor(call: Callable[[], T]) -> Outcome[T]:
         return Outcome(error=error)
 
 
-def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]], *, max_workers: int = 8) -> dict[K, Outcome[T]]:
-    """Run independent vendor calls in threads: wall time ≈ the slowest call, not the sum.
+# One pool per process, kept between requests: vendor sessions are per thread (ledger.vendors.http.session_for),
+# so long-lived threads keep their keep-alive connections instead of opening new ones on every page.
+VENDOR_POOL_THREADS = 32
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 
-    Each thread runs in a copy of the caller's context, so the request log still sees its vendor calls.
+
+def vendor_pool() -> ThreadPoolExecutor:
+    """This process's pool of vendor-call threads (a forked worker builds its own: threads do not survive a fork)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=VENDOR_POOL_THREADS, thread_name_prefix="vendor")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Outcome[T]]:
+    """Run independent vendor calls at once: wall time ≈ the slowest call, not the sum.
+
+    The last call runs in the request's own thread, the others in the shared pool. Each pooled call runs in
+    a copy of the caller's context, so the request log still sees its vendor calls.
     """
     if not calls:
         return {}
-    if len(calls) == 1:
-        ((key, call),) = calls.items()
-        return {key: call_vendor(call)}
-    # Django's active language is per thread: carry the request's into the workers, so that error
-    # messages built there are in the user's language.
+    *pooled, (last_key, last_call) = calls.items()
+    # Django's active language is per thread: carry the request's into the pool, so that error messages
+    # built there are in the user's language.
     language = translation.get_language()
 
     def in_request_language(call: Callable[[], T]) -> Outcome[T]:
         with translation.override(language):
             return call_vendor(call)
 
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(calls)), thread_name_prefix="vendor") as pool:
-        futures = {
-            key: pool.submit(contextvars.copy_context().run, in_request_language, call) for key, call in calls.items()
-        }
-        return {key: future.result() for key, future in futures.items()}
+    pool = vendor_pool() if pooled else None
+    futures = {key: pool.submit(contextvars.copy_context().run, in_request_language, call) for key, call in pooled}
+    outcomes = {last_key: call_vendor(last_call)}
+    # Every call has its own HTTP timeout (ConnectionConfig.timeout), so these waits are bounded.
+    outcomes |= {key: future.result() for key, future in futures.items()}
+    return {key: outcomes[key] for key in calls}

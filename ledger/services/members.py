@@ -90,11 +90,15 @@ class MemberPanel:
 
 
 def _panel_data(client: VendorClient, member: MemberRef) -> tuple[MemberBalance | None, tuple[PointsTransaction, ...]]:
-    balance = client.member_balance(member=member) if client.supports(Capability.MEMBER_BALANCE) else None
+    """The newest transactions and the balance; one call where the newest rows also tell the balance (Kingdee)."""
     transactions: tuple[PointsTransaction, ...] = ()
     if client.supports(Capability.MEMBER_HISTORY):
-        page = client.member_history(member=member, query=HistoryQuery(page=1, page_size=PANEL_TRANSACTIONS))
+        query = HistoryQuery(page=1, page_size=PANEL_TRANSACTIONS)
+        page = client.member_history(member=member, query=query)
         transactions = page.items[:PANEL_TRANSACTIONS]
+        if page.items and client.supports(Capability.MEMBER_BALANCE) and client.history_shows_balance(query):
+            return client.balance_from_history(member=member, page=page), transactions
+    balance = client.member_balance(member=member) if client.supports(Capability.MEMBER_BALANCE) else None
     return balance, transactions
 
 
@@ -146,12 +150,29 @@ def member_ref(*, connection: VendorConnection, member_id: str) -> MemberRef | N
 
 
 def member_page(*, connection: VendorConnection, member: MemberRef, query: HistoryQuery | None) -> MemberPage:
-    """Balance and one page of history, asked of the vendor at once; `query` None: the filters were refused."""
+    """Balance and one page of history; `query` None: the filters were refused.
+
+    Where the history page also tells the balance (Kingdee's first page), one call answers both; otherwise the
+    two are asked of the vendor at once.
+    """
     client = connection_client(connection)
+    wants_balance = client.supports(Capability.MEMBER_BALANCE)
+    wants_history = query is not None and client.supports(Capability.MEMBER_HISTORY)
+    if wants_balance and wants_history and client.history_shows_balance(query):
+        history = call_vendor(lambda: client.member_history(member=member, query=query))
+        if history.error is not None:
+            return MemberPage(balance=Outcome(error=history.error), history=history)
+        if history.value.items:
+            return MemberPage(
+                balance=call_vendor(lambda: client.balance_from_history(member=member, page=history.value)),
+                history=history,
+            )
+        # Nothing in the chosen period: the balance needs its own call.
+        return MemberPage(balance=call_vendor(lambda: client.member_balance(member=member)), history=history)
     calls: dict[str, Callable[[], Any]] = {}
-    if client.supports(Capability.MEMBER_BALANCE):
+    if wants_balance:
         calls["balance"] = lambda: client.member_balance(member=member)
-    if query is not None and client.supports(Capability.MEMBER_HISTORY):
+    if wants_history:
         calls["history"] = lambda: client.member_history(member=member, query=query)
     outcomes = call_vendors_concurrently(calls)
     return MemberPage(balance=outcomes.get("balance", Outcome(value=None)), history=outcomes.get("history"))

@@ -104,6 +104,16 @@ class VendorClient:
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
         raise VendorNotSupported(vendor=self.vendor)
 
+    def history_shows_balance(self, query: HistoryQuery) -> bool:
+        """Whether a history page for `query`, when not empty, tells the current balance too
+        (balance_from_history). A vendor whose balance is itself read off its newest record (Kingdee) says so
+        for the first page of an unfiltered, up-to-now query: the member page then makes one call, not two."""
+        return False
+
+    def balance_from_history(self, *, member: MemberRef, page: ResultPage[PointsTransaction]) -> MemberBalance:
+        """The current balance read off a non-empty history page for which history_shows_balance was true."""
+        raise VendorNotSupported(vendor=self.vendor)
+
     def balance_ranking(self, *, query: RankingQuery) -> ResultPage[MemberBalance]:
         raise VendorNotSupported(vendor=self.vendor)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
+import os
 import random
 import re
 import threading
@@ -78,6 +79,12 @@ def session_for(config: ConnectionConfig) -> requests.Session:
         entry[1].close()
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
+    # Proxy and CA settings are read from the environment once, here, rather than by requests on every call
+    # (trust_env scans the whole environment twice per request). Every call of this session goes to the same
+    # vendor host, so the proxy chosen for its base URL (NO_PROXY honoured) is the proxy of every call.
+    session.proxies = requests.utils.get_environ_proxies(config.base_url)
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
     pool[config.id] = (key, session)
     return session
 

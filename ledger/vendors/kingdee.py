@@ -283,11 +283,23 @@ class KingdeeClient(HttpVendorClient):
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
         # No balance endpoint: a member's balance is `integral` (balance after) of their newest record (§3).
-        # Records are assumed to come newest first, as the sandbox serves them and ledgers list them; the doc
-        # does not say. No record: the vendor knows no points for this member.
+        # No record: the vendor knows no points for this member.
         page = self._records_page(self._member_filter(member), 1, 1)
-        if not page.items:
-            return None
+        return self.balance_from_history(member=member, page=page) if page.items else None
+
+    def history_shows_balance(self, query: HistoryQuery) -> bool:
+        # The first page of every type, up to now, starts with the member's newest record. A start date does
+        # not matter: a page that is empty because of it tells nothing, and the caller then asks for the balance.
+        return (
+            query.page == 1
+            and not query.type_code.strip()
+            and query.direction is None
+            and (query.end is None or query.end >= timezone.now())
+        )
+
+    def balance_from_history(self, *, member: MemberRef, page: ResultPage[PointsTransaction]) -> MemberBalance:
+        # Records are assumed to come newest first, as the sandbox serves them and ledgers list them; the doc
+        # does not say.
         newest = page.items[0]
         if newest.balance_after is None:
             raise bad_response(self.vendor, "data.rows[0].integral")

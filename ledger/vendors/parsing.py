@@ -25,6 +25,8 @@ _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
 _MOBILE_SEPARATORS = re.compile(r"[\s-]")
+_WALL_CLOCK_FORMAT = "%Y-%m-%d %H:%M:%S"
+_WALL_CLOCK_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def bad_response(vendor: str, what: str) -> VendorBadResponse:
@@ -52,15 +54,18 @@ def as_list(value: Any, what: str, *, vendor: str, allow_null: bool = True) -> l
 
 def as_decimal(value: Any, what: str, *, vendor: str) -> Decimal:
     """An int, a Decimal (JSON floats are parsed as Decimal) or a numeric string, e.g. "500" or "-20.5"."""
-    if isinstance(value, bool):  # bool is an int subclass; true is not 1 point
-        raise bad_response(vendor, what)
-    if isinstance(value, int | Decimal):
-        result = Decimal(value)
-    elif isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
+    if isinstance(value, str):  # first: the common case (history rows hold several of these each)
+        text = value.strip()
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise bad_response(vendor, what)
         try:
-            result = Decimal(value.strip())
+            result = Decimal(text)
         except InvalidOperation as err:  # pragma: no cover - the pattern admits only valid numbers
             raise bad_response(vendor, what) from err
+    elif isinstance(value, bool):  # bool is an int subclass; true is not 1 point
+        raise bad_response(vendor, what)
+    elif isinstance(value, int | Decimal):
+        result = Decimal(value)
     else:
         raise bad_response(vendor, what)
     if not result.is_finite():
@@ -125,6 +130,15 @@ def shanghai_datetime(value: Any, what: str, *, vendor: str, formats: tuple[str,
     if not isinstance(value, str):
         raise bad_response(vendor, what)
     text = value.strip()
+    if _WALL_CLOCK_TEXT.fullmatch(text) and _WALL_CLOCK_FORMAT in formats:
+        # The common case, read ~10x faster than strptime (a history page parses up to 100 of these). The
+        # pattern admits exactly what strptime's "%Y-%m-%d %H:%M:%S" would with two-digit fields, and no
+        # offset, so fromisoformat reads the same wall-clock time; a bad date (02-30) falls through to strptime,
+        # which refuses it as well.
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+        except ValueError:
+            pass
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)

@@ -122,10 +122,13 @@ class TokenStore:
             time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311 # jitter, not cryptography
 
     def _fetch_and_store(self) -> str:
-        # Another process may have stored a token between our read and our lock.
+        # Another caller may have stored a token, or a failure, between our reads and our lock.
         token = self._cached()
         if token is not None:
             return token
+        failure = cache.get(self.failure_key)
+        if isinstance(failure, Mapping):
+            raise _rebuild_error(failure, self.vendor)
         try:
             fetched = self._fetch()
         except VendorError as error:

@@ -8,6 +8,10 @@ import pytest
 import responses
 from responses import matchers
 
+from tests.fake_replies import record, records_reply
+
+__all__ = ["record", "records_reply"]  # the ledger tests import them from here too
+
 KINGDEE = "https://kingdee.vendor.test"
 XIAOE = "https://xiaoe.vendor.test"
 KINGDEE_TOKEN_URL = KINGDEE + "/jdyconnector/app_management/kingdee_auth_token"
@@ -22,31 +26,6 @@ def vendor_http() -> Iterator[responses.RequestsMock]:
     # Pages make several calls in threads, in any order: replies are matched by their parameters instead.
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
-
-
-def record(**fields: str) -> dict[str, str]:
-    row = {
-        "create_time": "2025-05-20 14:30:00",
-        "id": "r1",
-        "integral": "480",
-        "last_integral": "500",
-        "member_id": "M001",
-        "member_name": "张三",
-        "modify_time": "2025-05-20 14:30:00",
-        "occur": "20",
-        "type_id": "t1",
-        "type_name": "兑换",
-        "type_number": "EXCHANGE",
-    }
-    row.update(fields)
-    return row
-
-
-def records_reply(rows: list[dict], count: int | None = None, page_size: int = 20, page: int = 1) -> dict:
-    count = len(rows) if count is None else count
-    data = {"count": count, "cur_page_size": len(rows), "page": page, "page_size": page_size, "rows": rows}
-    data["total_page"] = max(1, -(-count // page_size))
-    return {"errcode": 0, "description": "success", "data": data}
 
 
 def kingdee_token(mock: responses.RequestsMock) -> None:

@@ -117,6 +117,15 @@ def test_panel_does_not_audit_again(support_client, vendor_http, kingdee_connect
     assert not AuditEntry.objects.filter(action=AuditAction.MEMBER_LOOKUP).exists()
 
 
+def test_a_kingdee_panel_is_one_call_its_newest_row_giving_the_balance(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    url = reverse("ledger:member_panel", args=[kingdee_connection.pk])
+    html = support_client.get(url, {"q": "M001"}, HTTP_HX_REQUEST="true").content.decode()
+    assert [call["page_size"] for call in record_calls(vendor_http)] == ["5"]
+    assert "530" in html
+    assert "+50" in html
+
+
 def test_failing_vendor_degrades_only_its_panel(support_client, vendor_http, make_connection, kingdee_connection):
     broken = make_connection("kingdee", base_url="https://broken.vendor.test", name="broken shop")
     fake_member(vendor_http)
@@ -186,6 +195,52 @@ def test_member_page_shows_history_in_shanghai_time_and_audits(support_client, v
     assert "points-chart" in html
     assert AuditEntry.objects.filter(action=AuditAction.MEMBER_VIEW, target="M001").count() == 1
     assert '<details class="raw">' not in html  # raw rows are for admins
+
+
+def test_first_page_is_one_kingdee_call_whose_newest_row_is_the_balance(
+    support_client, vendor_http, kingdee_connection
+):
+    fake_member(vendor_http)
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    assert [call["page_size"] for call in record_calls(vendor_http)] == ["20"]
+    balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
+    assert "530" in balance_card  # integral (balance after) of the newest row on the page
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": "2"}, {"type_code": "EXCHANGE"}, {"period": "custom", "start": "2025-05-01", "end": "2025-05-31"}],
+)
+def test_a_page_that_may_not_start_with_the_newest_record_asks_for_the_balance(
+    support_client, vendor_http, kingdee_connection, params
+):
+    fake_member(vendor_http)
+    html = support_client.get(detail_url(kingdee_connection), params).content.decode()
+    assert sorted(call["page_size"] for call in record_calls(vendor_http)) == ["1", "20"]
+    balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
+    assert "530" in balance_card
+
+
+def test_member_quiet_in_the_period_still_shows_the_balance(support_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    newest = record(id="old", create_time="2024-01-02 10:00:00", integral="777", last_integral="700", occur="77")
+    kingdee_records(vendor_http, records_reply([newest], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply([], count=0), page_size="20")
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
+    assert "777" in balance_card
+    assert "No points records for these filters." in html
+
+
+def test_a_failing_first_page_explains_itself_in_both_cards(support_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    reply = {"errcode": 2000002000, "description": "system error", "data": None}
+    kingdee_records(vendor_http, reply, page_size="20")
+    response = support_client.get(detail_url(kingdee_connection))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="alert error"') == 2
+    assert len(record_calls(vendor_http)) == 1  # not asked twice for the same failing endpoint
 
 
 def test_admin_sees_raw_rows_masked(admin_client, vendor_http, kingdee_connection):

@@ -103,6 +103,23 @@ def test_one_session_per_connection_per_thread_and_a_fresh_one_after_a_credentia
     assert session_for(demo_config(id=43)) is not fresh  # another connection, another session
 
 
+def test_a_proxy_from_the_environment_is_used_except_where_no_proxy_says(monkeypatch):
+    # An intranet dashboard often reaches the vendors through an outbound proxy.
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.intranet.test:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.vendor.test")
+    proxied = session_for(demo_config(id=501, base_url="https://far.vendor.test"))
+    direct = session_for(demo_config(id=502, base_url="https://direct.vendor.test"))
+    assert proxied.proxies.get("https") == "http://proxy.intranet.test:3128"
+    assert "https" not in direct.proxies
+
+
+def test_a_private_ca_bundle_from_the_environment_is_trusted(monkeypatch, tmp_path):
+    bundle = tmp_path / "intranet-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert session_for(demo_config(id=503)).verify == str(bundle)
+
+
 # --- retries -----------------------------------------------------------------------------------------
 def test_a_connection_error_is_retried_twice_then_reported_unavailable(vendor_http, client, pauses):
     for _ in range(3):

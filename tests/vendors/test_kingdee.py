@@ -30,6 +30,7 @@ from ledger.vendors.kingdee import KingdeeClient, app_signature, kingdee_encode,
 from ledger.vendors.parsing import SHANGHAI
 from ledger.vendors.results import Capability, Direction, HistoryQuery, LedgerQuery, LookupKind, MemberRef
 from tests.conftest import TEST_CREDENTIALS
+from tests.fake_replies import record, records_reply
 
 BASE = "https://kingdee.vendor.test"
 TOKEN_PATH = "/jdyconnector/app_management/kingdee_auth_token"
@@ -190,31 +191,6 @@ def expect_records(mock, params: dict[str, str], reply: dict, *, token: str = AP
     else:
         match.append(matchers.header_matcher({"app-token": token}))
     return mock.get(BASE + RECORDS_PATH, json=reply, status=status, match=match)
-
-
-def records_reply(rows: list[dict], count: int | None = None, page_size: int = 20) -> dict:
-    count = len(rows) if count is None else count
-    data = {"count": count, "cur_page_size": len(rows), "page": 1, "page_size": page_size, "rows": rows}
-    data["total_page"] = max(1, -(-count // page_size))
-    return {"errcode": 0, "description": "success", "data": data}
-
-
-def record(**fields: str) -> dict[str, str]:
-    row = {
-        "create_time": "2025-05-20 14:30:00",
-        "id": "r1",
-        "integral": "480",
-        "last_integral": "500",
-        "member_id": "M001",
-        "member_name": "张三",
-        "modify_time": "2025-05-20 14:30:00",
-        "occur": "20",
-        "type_id": "t1",
-        "type_name": "兑换",
-        "type_number": "EXCHANGE",
-    }
-    row.update(fields)
-    return row
 
 
 @pytest.fixture
