@@ -7,12 +7,12 @@ Values stay Decimal until they become pixel coordinates.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -51,59 +51,63 @@ def balance_points(
     return list(reversed(points))
 
 
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
 def _format_value(value: Decimal) -> str:
     normal = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
     return f"{normal:,}"
 
 
 def chart_svg(points: Sequence[ChartPoint], *, title: str = "") -> SafeString:
-    """The SVG markup (every text escaped), or an empty-state paragraph when there is nothing to draw."""
+    """The SVG markup (every text escaped), or an empty-state paragraph when there is nothing to draw.
+
+    Pixel positions are floats computed once per point; values and dates keep their exact text. Written for
+    speed (a member page draws up to 100 points): stdlib html.escape, no per-point lazy-string work.
+    """
     if not points:
         return mark_safe(  # noqa: S308  # nosec B308 B703 # static text, escaped
-            f'<p class="chart-empty empty">{escape(gettext("No points to chart for these filters."))}</p>'
+            f'<p class="chart-empty empty">{_escape(gettext("No points to chart for these filters."))}</p>'
         )
     values = [point.value for point in points]
     low, high = min(values), max(values)
     if low == high:
         low, high = low - 1, high + 1
-    first, last = points[0].at.timestamp(), points[-1].at.timestamp()
-    span = (last - first) or 1.0
+    stamps = [point.at.timestamp() for point in points]
+    first, span = stamps[0], (stamps[-1] - stamps[0]) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    value_scale = plot_h / float(high - low)
+    # One point sits in the middle; otherwise time runs left to right.
+    xs = [LEFT + plot_w / 2] if len(points) == 1 else [LEFT + (stamp - first) / span * plot_w for stamp in stamps]
+    ys = [TOP + float(high - value) * value_scale for value in values]
 
-    def x(at: datetime) -> float:
-        if len(points) == 1:
-            return LEFT + plot_w / 2
-        return LEFT + (at.timestamp() - first) / span * plot_w
-
-    def y(value: Decimal) -> float:
-        return TOP + float((high - value) / (high - low)) * plot_h
-
-    coords = " ".join(f"{x(p.at):.1f},{y(p.value):.1f}" for p in points)
+    label = _escape(title or gettext("Points over time"))
     parts = [
         f'<svg class="points-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(title or gettext("Points over time"))}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{escape(title or gettext('Points over time'))}</title>",
+        f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{label}</title>",
         f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}"/>',
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
     ]
     for value in (high, (high + low) / 2, low):
+        y = TOP + float(high - value) * value_scale
+        text = _escape(_format_value(value))
+        parts.append(f'<text class="label" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
+    label_indexes = [0] if len(points) == 1 else [0, len(points) - 1]
+    for position, index in enumerate(label_indexes):
+        anchor = "middle" if len(label_indexes) == 1 else ("start" if position == 0 else "end")
+        day = points[index].at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
         parts.append(
-            f'<text class="label" x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-            f"{escape(_format_value(value))}</text>"
+            f'<text class="label" x="{xs[index]:.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">{_escape(day)}</text>'
         )
-    label_points = [points[0]] if len(points) == 1 else [points[0], points[-1]]
-    for index, point in enumerate(label_points):
-        anchor = "middle" if len(label_points) == 1 else ("start" if index == 0 else "end")
-        day = point.at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
-        parts.append(
-            f'<text class="label" x="{x(point.at):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">{escape(day)}</text>'
-        )
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     parts.append(f'<polyline class="line" points="{coords}"/>')
-    for point in points:
+    for point, x, y in zip(points, xs, ys, strict=True):
         when = point.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         parts.append(
-            f'<circle class="dot" cx="{x(point.at):.1f}" cy="{y(point.value):.1f}" r="3">'
-            f"<title>{escape(when)} · {escape(_format_value(point.value))}</title></circle>"
+            f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+            f"<title>{_escape(when)} · {_escape(_format_value(point.value))}</title></circle>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 # every text above is escaped

@@ -315,13 +315,16 @@ def rankings(request: HttpRequest) -> HttpResponse:
             connection=connection,
             details={"sort": query.sort_field.value, "descending": query.descending, "page": query.page},
         )
+    page = result.value if result is not None and result.ok else None
     context = {
         "form": form,
         "form_errors": _errors_text(form),
         "connection": connection,
         "result": result,
-        "page": result.value if result is not None and result.ok else None,
-        "page_offset": ((result.value.page - 1) * result.value.page_size + 1) if result and result.ok else 1,
+        "page": page,
+        "page_offset": ((page.page - 1) * page.page_size + 1) if page is not None else 1,
+        # A column no row fills (Xiaoe sends no names) is left out rather than shown as a column of dashes.
+        "show_names": page is not None and any(balance.name for balance in page.items),
         "nav_section": "rankings",
     }
     return render_list(request, "ledger/rankings.html", "rankings-table", context)
@@ -382,12 +385,15 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
             connection=connection,
             details={"page": query.page},
         )
+    page = result.value if result is not None and result.ok else None
     context = {
         "form": form,
         "form_errors": _errors_text(form) if form is not None else [],
         "connection": connection,
         "result": result,
-        "page": result.value if result is not None and result.ok else None,
+        "page": page,
+        # A column no row fills is left out rather than shown as a column of dashes.
+        "show_mobiles": page is not None and any(item.mobile for item in page.items),
         "nav_section": "ledger",
     }
     return render_list(request, "ledger/shop_ledger.html", "ledger-table", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -10,13 +11,20 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from ledger.audit import mask_mobile
 from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import Direction
+from ledger.vendors.results import Direction, PointsTransaction
 
 register = template.Library()
+
+
+def _escape(value: object) -> str:
+    """HTML-escaped text, quotes included: the stdlib's escape, without Django's lazy-string wrapper (the
+    history rows call it hundreds of times per page)."""
+    return html.escape(str(value), quote=True)
 
 
 @register.filter
@@ -83,3 +91,40 @@ def raw_json(value: Mapping[str, Any] | None) -> str:
     if not value:
         return ""
     return json.dumps(_mask_raw(value), ensure_ascii=False, indent=2, default=str)
+
+
+def _type_cell(item: PointsTransaction) -> str:
+    """The type's name with its code beside it, or whichever of the two the vendor sent (escaped)."""
+    if item.type_name and item.type_code:
+        return f'{_escape(item.type_name)} <span class="muted mono">{_escape(item.type_code)}</span>'
+    return _escape(item.type_name or item.type_code or "—")
+
+
+@register.simple_tag(takes_context=True)
+def history_rows(context: template.Context, items: list[PointsTransaction], has_balance_after: bool) -> SafeString:
+    """The <tr>s of a member's history table, every vendor value escaped.
+
+    Built in Python rather than with a {% for %} of the template: a page holds up to 100 rows, and the template
+    engine (or format_html) spent ~0.2 ms on each, most of a member page's rendering time.
+    """
+    view_raw = bool((context.get("can") or {}).get("view_raw"))
+    raw_label = _escape(gettext("raw"))
+    rows = []
+    for item in items:
+        cells = [
+            f'<td class="nowrap">{_escape(shanghai(item.occurred_at))}</td>',
+            f'<td class="num {change_class(item.direction)}">{_escape(signed(item.change))}</td>',
+        ]
+        if has_balance_after:
+            cells.append(f'<td class="num hide-narrow">{_escape(points(item.balance_after))}</td>')
+        cells.append(f"<td>{_type_cell(item)}</td>")
+        cells.append(f'<td class="hide-narrow">{_escape(item.description or "—")}</td>')
+        if view_raw:
+            raw = ""
+            if item.raw:
+                raw = f'<details class="raw"><summary>{raw_label}</summary><pre>{_escape(raw_json(item.raw))}</pre>'
+                raw += "</details>"
+            cells.append(f'<td class="hide-narrow">{raw}</td>')
+        # A newline between cells, as the template wrote them: a row's text content keeps its values apart.
+        rows.append("<tr>" + "\n".join(cells) + "</tr>")
+    return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 # every vendor value above is _escape()d

@@ -98,6 +98,19 @@ def test_rankings_export_all_pages(manager_client, vendor_http, xiaoe_connection
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1
 
 
+def _header_cells(html: str) -> int:
+    return html.split("<thead>")[1].split("</thead>")[0].count("<th")
+
+
+def test_rankings_leave_out_the_name_column_no_vendor_row_fills(manager_client, vendor_http, xiaoe_connection):
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1", "u2"], total=2))
+    html = manager_client.get(RANKINGS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _header_cells(html) == 6
+    assert ">Name<" not in html
+    assert html.count("<td") == 2 * 6
+
+
 # --- shop ledger ------------------------------------------------------------------------------------------------
 def test_shop_ledger_filters_reach_the_vendor(manager_client, vendor_http, kingdee_connection):
     kingdee_token(vendor_http)
@@ -129,6 +142,18 @@ def test_shop_ledger_filters_reach_the_vendor(manager_client, vendor_http, kingd
     # The mobile shown in the table is masked; the filter box echoes what was typed.
     assert "138****5678" in html
     assert AuditEntry.objects.get(action=AuditAction.SHOP_LEDGER_VIEW).target == "M001"
+
+
+@pytest.mark.parametrize(("rows", "columns"), [([record(member_mobile=MOBILE), record()], 7), ([record()], 6)])
+def test_shop_ledger_shows_the_mobile_column_only_when_a_row_has_one(
+    manager_client, vendor_http, kingdee_connection, rows, columns
+):
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply(rows))
+    html = manager_client.get(LEDGER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _header_cells(html) == columns
+    assert html.count("<td") == len(rows) * columns
+    assert ("138****5678" in html) == (columns == 7)
 
 
 def test_shop_ledger_rejects_a_bad_mobile(manager_client, vendor_http, kingdee_connection):
