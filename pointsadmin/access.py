@@ -4,23 +4,34 @@ the navigation) and shows the user's roles, which cost Django's ModelBackend thr
 An entry is tagged with a generation; any change to users, roles or their permissions starts a new generation
 (see the receivers below), so a revoked permission stops working on the next request, on every worker.
 Entry and generation are read in one cache round trip.
+
+The user row itself is kept per process under the same generation (CachedModelBackend.get_user), so an ordinary
+page reads no auth table at all. It stays in this process's memory: password hashes never go to the cache.
 """
 
 from __future__ import annotations
 
-import uuid
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission, User
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from pointsadmin.generations import Generation
 
 ACCESS_KEY = "auth:access:{pk}"
 GENERATION_KEY = "auth:access-generation"
 # A safety net only: changes made through the ORM end an entry's life at once.
 ACCESS_SECONDS = 600
+# How long this process trusts a user row it read, even with an unchanged generation: a bound on what a change
+# made without signals (a raw UPDATE, another program) can go unnoticed.
+USER_MEMO_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -29,12 +40,7 @@ class Access:
     roles: tuple[str, ...]
 
 
-def _generation(found: dict[str, Any]) -> str:
-    generation = found.get(GENERATION_KEY)
-    if isinstance(generation, str):
-        return generation
-    cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    return str(cache.get(GENERATION_KEY))
+access_generation = Generation(GENERATION_KEY)
 
 
 def access_of(user: Any) -> Access:
@@ -49,8 +55,11 @@ def access_of(user: Any) -> Access:
 
 def _cached_access(user: Any) -> Access:
     key = ACCESS_KEY.format(pk=user.pk)
-    found = cache.get_many([key, GENERATION_KEY])
-    generation = _generation(found)
+    # get_user has usually read both already, in the same round trip that validated its memo.
+    found = getattr(user, "_access_found", None)
+    if not isinstance(found, dict):
+        found = cache.get_many([key, GENERATION_KEY])
+    generation = access_generation.current(found)
     entry = found.get(key)
     if isinstance(entry, dict) and entry.get("generation") == generation:
         return Access(frozenset(entry["permissions"]), tuple(entry["roles"]))
@@ -69,8 +78,63 @@ def user_roles(user: Any) -> tuple[str, ...]:
     return access_of(user).roles
 
 
+@dataclass(frozen=True)
+class _RememberedUser:
+    generation: str
+    expires_at: float
+    field_names: tuple[str, ...]
+    values: tuple[Any, ...]
+    database: str
+
+
+_users: dict[Any, _RememberedUser] = {}
+_users_lock = threading.Lock()
+_USER_MEMO_SIZE = 10_000
+
+
+def forget_users() -> None:
+    with _users_lock:
+        _users.clear()
+
+
 class CachedModelBackend(ModelBackend):
-    """ModelBackend whose permissions come from access_of (one cache read instead of two queries)."""
+    """ModelBackend whose permissions come from access_of (one cache read instead of two queries), and whose
+    get_user (run on every request) reuses this process's copy of the user row while the generation holds."""
+
+    def get_user(self, user_id: Any) -> Any:
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:  # a pk of the wrong shape: nobody, as Django treats it
+            return None
+        key = ACCESS_KEY.format(pk=pk)
+        found = cache.get_many([key, GENERATION_KEY])
+        generation = access_generation.current(found)
+        found[GENERATION_KEY] = generation
+        remembered = _users.get(pk)
+        if remembered is not None and remembered.generation == generation and remembered.expires_at > time.monotonic():
+            user = User.from_db(remembered.database, remembered.field_names, remembered.values)
+        else:
+            user = super().get_user(pk)
+            if user is not None:
+                self._remember(pk, generation, user)
+        if user is not None:
+            user._access_found = found
+        return user
+
+    @staticmethod
+    def _remember(pk: Any, generation: str, user: Any) -> None:
+        fields = user._meta.concrete_fields
+        remembered = _RememberedUser(
+            generation=generation,
+            expires_at=time.monotonic() + USER_MEMO_SECONDS,
+            field_names=tuple(field.attname for field in fields),
+            values=tuple(getattr(user, field.attname) for field in fields),
+            database=user._state.db or router.db_for_read(User),
+        )
+        with _users_lock:
+            if len(_users) >= _USER_MEMO_SIZE:
+                _users.clear()  # a bound on memory; the next requests read their rows again
+            _users[pk] = remembered
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -86,7 +150,7 @@ def new_generation(**kwargs: Any) -> None:
         return  # every login saves last_login, which decides nothing
     if kwargs.get("action", "post_").startswith("pre_"):
         return
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    access_generation.bump_now_and_on_commit(kwargs.get("using"))
 
 
 def connect_receivers() -> None:

@@ -9,8 +9,10 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.test import Client
 
+from connections.enabled import forget_snapshot
 from connections.models import VendorConnection
 from pointsadmin import roles
+from pointsadmin.access import forget_users
 
 pytest_plugins = ["tests.secret_sweep"]
 
@@ -69,6 +71,9 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_cache() -> Iterator[None]:
+    # This process's copies of users and connections go with the cache: each test starts as a new worker.
+    forget_users()
+    forget_snapshot()
     _clear_cache()
     yield
     _clear_cache()

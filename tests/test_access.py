@@ -3,13 +3,16 @@ on every worker, while an ordinary page reads no permission tables."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pointsadmin import roles
+from pointsadmin import access, roles
+from pointsadmin.access import USER_MEMO_SECONDS, access_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +60,43 @@ def test_a_page_reads_no_permission_tables_once_access_is_cached(manager_client)
     assert "auth_permission" not in tables
     assert "auth_group" not in tables
     assert "django_session" not in tables  # sessions are read from the cache
+
+
+def test_a_page_reads_no_user_row_once_it_is_cached(manager_client):
+    manager_client.get(SEARCH)
+    with CaptureQueriesContext(connection) as queries:
+        assert manager_client.get(SEARCH).status_code == 200
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert '"auth_user"' not in statements
+    assert "FROM auth_user" not in statements
+
+
+def test_a_new_password_ends_the_other_sessions_at_once(support_client, support_user):
+    assert support_client.get(SEARCH).status_code == 200
+    support_user.set_password("a-brand-new-passphrase-42")
+    support_user.save()
+    response = support_client.get(SEARCH)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_a_change_moves_the_generation_again_once_committed(manager_user, django_capture_on_commit_callbacks):
+    # A request between the change and its commit reads the old rows under the new generation; the second
+    # move makes every worker read them again.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        manager_user.groups.clear()
+        during = access_generation.current()
+    assert callbacks, "no bump waits for the commit"
+    assert access_generation.current() != during
+
+
+def test_a_remembered_user_is_read_again_after_its_time_limit(manager_client, monkeypatch):
+    # A change no signal reports (a raw UPDATE) is seen once the process's copy of the row is too old.
+    from django.contrib.auth.models import User
+
+    manager_client.get(SEARCH)
+    User.objects.filter(username="manager").update(is_active=False)
+    assert manager_client.get(SEARCH).status_code == 200  # still the remembered row
+    clock = time.monotonic() + USER_MEMO_SECONDS + 1
+    monkeypatch.setattr(access.time, "monotonic", lambda: clock)
+    assert manager_client.get(SEARCH).status_code == 302

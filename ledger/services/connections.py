@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from django.utils import translation
 
+from connections.enabled import enabled_connections
 from connections.models import VendorConnection
 from ledger.vendors.base import VendorClient
 from ledger.vendors.exceptions import VendorError
@@ -38,16 +39,12 @@ def connection_capabilities(connection: VendorConnection) -> frozenset[Capabilit
 
 def connections_with(capability: Capability) -> list[VendorConnection]:
     """Enabled connections whose vendor offers `capability`, in display order."""
-    return [
-        connection
-        for connection in VendorConnection.objects.filter(enabled=True)
-        if capability in connection_capabilities(connection)
-    ]
+    return [connection for connection in enabled_connections() if capability in connection_capabilities(connection)]
 
 
 def enabled_connection(pk: int, capability: Capability | None = None) -> VendorConnection | None:
     """The enabled connection `pk` (offering `capability`), or None: views turn None into a message or 404."""
-    connection = VendorConnection.objects.filter(pk=pk, enabled=True).first()
+    connection = next((connection for connection in enabled_connections() if connection.pk == pk), None)
     if connection is None:
         return None
     if capability is not None and capability not in connection_capabilities(connection):

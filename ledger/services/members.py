@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from connections.enabled import enabled_connections
 from connections.models import VendorConnection
 from ledger.services.connections import Outcome, call_vendor, call_vendors_concurrently, connection_client
 from ledger.vendors.base import VendorClient
@@ -44,10 +45,11 @@ def lookup_kind_at(connection: VendorConnection, identifier: str) -> LookupKind 
 
 def lookup_connections(*, identifier: str, connection_id: int | None = None) -> list[VendorConnection]:
     """Enabled connections that can look `identifier` up, in display order (only `connection_id` if given)."""
-    connections = VendorConnection.objects.filter(enabled=True)
-    if connection_id is not None:
-        connections = connections.filter(pk=connection_id)
-    return [connection for connection in connections if lookup_kind_at(connection, identifier) is not None]
+    return [
+        connection
+        for connection in enabled_connections()
+        if (connection_id is None or connection.pk == connection_id) and lookup_kind_at(connection, identifier)
+    ]
 
 
 def lookup_connection(*, connection_id: int, identifier: str) -> VendorConnection | None:

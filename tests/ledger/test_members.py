@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger.models import AuditAction, AuditEntry
@@ -205,6 +207,43 @@ def test_first_page_is_one_kingdee_call_whose_newest_row_is_the_balance(
     assert [call["page_size"] for call in record_calls(vendor_http)] == ["20"]
     balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
     assert "530" in balance_card  # integral (balance after) of the newest row on the page
+
+
+def test_a_member_page_reads_no_connection_or_user_row_once_cached(support_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    support_client.get(detail_url(kingdee_connection))
+    with CaptureQueriesContext(db_connection) as queries:
+        assert support_client.get(detail_url(kingdee_connection)).status_code == 200
+    statements = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "connections_vendorconnection" not in statements
+    assert '"auth_user"' not in statements
+    assert "FROM auth_user" not in statements
+    assert "ledger_auditentry" in statements  # every view is still audited
+
+
+def test_a_connection_disabled_by_an_admin_is_gone_from_the_next_page(
+    support_client, admin_client, vendor_http, kingdee_connection
+):
+    fake_member(vendor_http)
+    assert support_client.get(detail_url(kingdee_connection)).status_code == 200
+    toggle = reverse("connections:toggle", args=[kingdee_connection.pk])
+    assert admin_client.post(toggle, {"enabled": "0"}).status_code == 302
+    assert support_client.get(detail_url(kingdee_connection)).status_code == 404
+    admin_client.post(toggle, {"enabled": "1"})
+    assert support_client.get(detail_url(kingdee_connection)).status_code == 200
+
+
+def test_a_connection_edited_by_an_admin_is_called_at_its_new_address(
+    support_client, admin_client, vendor_http, kingdee_connection
+):
+    fake_member(vendor_http)
+    support_client.get(detail_url(kingdee_connection))
+    kingdee_connection.base_url = "https://kingdee.example.test"
+    kingdee_connection.save()
+    vendor_http.calls.reset()
+    support_client.get(detail_url(kingdee_connection))
+    assert vendor_http.calls, "the page called no vendor"
+    assert all(call.request.url.startswith("https://kingdee.example.test/") for call in vendor_http.calls)
 
 
 @pytest.mark.parametrize(
