@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -215,6 +216,46 @@ def machine_reference() -> str:
     return f"sum(range(100_000)) {python_ms:.2f} ms; loopback round trip {statistics.median(rtts):.0f} µs"
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds_by_part(gunicorn_pid: int, sandbox_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the stack, read from /proc (user + system time)."""
+    stats: dict[int, tuple[int, str, float]] = {}  # pid -> (parent, command, cpu seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        stats[int(entry.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = stats.get(pid, (0, "", 0.0))[0]
+        return False
+
+    parts = dict.fromkeys(("gunicorn", "sandbox", "PostgreSQL", "Redis"), 0.0)
+    for pid, (_, command, seconds) in stats.items():
+        if under(pid, gunicorn_pid):
+            parts["gunicorn"] += seconds
+        elif under(pid, sandbox_pid):
+            parts["sandbox"] += seconds
+        elif command.startswith("postgres"):
+            parts["PostgreSQL"] += seconds
+        elif command.startswith("redis-server"):
+            parts["Redis"] += seconds
+    parts["wrk"] = (
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
+    )
+    return parts
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -237,13 +278,14 @@ def main() -> int:
     env = django_env(sandbox)
     rows: list[tuple[str, str, str]] = []
     sandbox_cmd = [PYTHON, "-m", "sandbox", "--port", str(sandbox_port)]
-    with process(sandbox_cmd, env, f"{sandbox}/_sandbox/health"):
+    cpu_line = ""
+    with process(sandbox_cmd, env, f"{sandbox}/_sandbox/health") as sandbox_process:
         ids = prepare_database(env, args.role)
         gunicorn = [
             str(Path(PYTHON).parent / "gunicorn"), "pointsadmin.wsgi", "--bind", f"127.0.0.1:{web_port}",
             "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
         ]  # fmt: skip
-        with process(gunicorn, env, f"{base}/healthz"):
+        with process(gunicorn, env, f"{base}/healthz") as gunicorn_process:
             session = logged_in_session(base)
             default_page = f"{base}/members/{ids['kingdee-sh']}/{DEMO_IDENTIFIERS['kingdee_member_id']}/"
             member_page = f"{default_page}?page_size=50"
@@ -285,7 +327,19 @@ def main() -> int:
             if shutil.which("wrk"):
                 # The page as a support agent first sees it (default 20 rows), then with 50 rows.
                 for label, url in (("default member page", default_page), ("member page, 50 rows", member_page)):
+                    before = cpu_seconds_by_part(gunicorn_process.pid, sandbox_process.pid)
                     rate, latency, errors = wrk_load(url, cookie, seconds=args.seconds)
+                    after = cpu_seconds_by_part(gunicorn_process.pid, sandbox_process.pid)
+                    if label == "default member page":
+                        # Where the machine's CPU went, per page view: the ceiling is cores x 1000 ms / the total.
+                        views = rate * args.seconds
+                        per_view = {part: (after[part] - before[part]) * 1000 / views for part in after}
+                        total = sum(per_view.values())
+                        cpu_line = (
+                            f"CPU per default page view under load: {total:.1f} ms ("
+                            + ", ".join(f"{part} {ms:.1f}" for part, ms in per_view.items())
+                            + f"); {os.cpu_count()} cores allow at most {os.cpu_count() * 1000 / total:.0f}/s"
+                        )
                     rows.append(
                         (
                             f"{label}: views/s, 50 users, vendor 100 ms ({args.workers}x{args.threads} gthread)",
@@ -306,6 +360,8 @@ def main() -> int:
     print(f"{'measure'.ljust(width)}  {'figure':40}  goal")
     for name, figure, goal in rows:
         print(f"{name.ljust(width)}  {figure:40}  {goal}")
+    if cpu_line:
+        print(cpu_line)
     return 0
 
 
