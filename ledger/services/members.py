@@ -48,7 +48,8 @@ def lookup_connections(*, identifier: str, connection_id: int | None = None) -> 
     return [
         connection
         for connection in enabled_connections()
-        if (connection_id is None or connection.pk == connection_id) and lookup_kind_at(connection, identifier)
+        if (connection_id is None or connection.pk == connection_id)
+        and lookup_kind_at(connection, identifier) is not None
     ]
 
 
