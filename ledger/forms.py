@@ -137,9 +137,16 @@ class HistoryFilterForm(PagingMixin):
 
     def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
         if data is not None and not data.get("period"):
-            # The form is always bound (to the query string): show the period actually applied.
+            # The form is always bound (to the query string): show the period actually applied. Dates without a
+            # period (a hand-made link) mean those dates, not the default period.
             data = data.copy()
-            data["period"] = self.default_period
+            data["period"] = "custom" if data.get("start") or data.get("end") else self.default_period
+        elif data is not None and data.get("period") != "custom" and (data.get("start") or data.get("end")):
+            # A preset period wins over dates sent with it; the date fields are cleared so as not to show dates
+            # that were not applied.
+            data = data.copy()
+            data.pop("start", None)
+            data.pop("end", None)
         super().__init__(data, **kwargs)
         self.client_class = client_class
         self.setup_paging(client_class.max_page_size)

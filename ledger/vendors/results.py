@@ -145,6 +145,16 @@ class ResultPage(Generic[T]):
         return self.page > 1
 
     @property
+    def beyond_last_page(self) -> bool:
+        """An empty page past the last one (a hand-edited or old link): not "nothing matches"."""
+        return not self.items and bool(self.total) and self.page_count is not None and self.page > self.page_count
+
+    @property
+    def previous_page(self) -> int:
+        # From beyond the end, "previous" is the last page there is, not page - 1.
+        return self.page_count if self.beyond_last_page and self.page_count else max(1, self.page - 1)
+
+    @property
     def has_next(self) -> bool:
         if self.page_count is not None:
             return self.page < self.page_count

@@ -55,6 +55,12 @@ def test_support_finds_a_member_by_mobile_pages_the_history_and_goes_back(
     expect(page.locator("#history-table tbody tr").first).to_have_text(first_page_rows[0])
     expect(page.locator("select[name=period]")).to_have_value("30d")
 
+    # Typing a date makes the period custom; choosing a preset again clears the dates.
+    page.fill("input[name=start]", "2026-01-01")
+    expect(page.locator("select[name=period]")).to_have_value("custom")
+    page.select_option("select[name=period]", "7d")
+    expect(page.locator("input[name=start]")).to_have_value("")
+
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_timing_out_vendor_spoils_only_its_own_panel_and_can_be_retried(

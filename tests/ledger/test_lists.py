@@ -75,6 +75,17 @@ def test_too_many_ids_is_a_message(manager_client, vendor_http, xiaoe_connection
     assert not batch_bodies(vendor_http)
 
 
+def test_a_page_past_the_last_says_so_and_leads_back_to_the_last(manager_client, vendor_http, xiaoe_connection):
+    # An old link or a hand-edited URL: the filters match 45 members, page 9 of 20 rows is past the end.
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply([], total=45, last_page=3))
+    html = manager_client.get(RANKINGS, {"page": "9", "page_size": "20"}).content.decode()
+    assert "There is no such page: these filters give 3 pages." in html
+    assert "No members match these filters." not in html
+    previous = html.split('rel="prev"')[0].rsplit("<a ", 1)[1]
+    assert "page=3" in previous
+
+
 def test_rankings_htmx_partial(manager_client, vendor_http, xiaoe_connection):
     xiaoe_token(vendor_http)
     vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1"]))

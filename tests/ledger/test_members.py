@@ -290,6 +290,25 @@ def test_admin_sees_raw_rows_masked(admin_client, vendor_http, kingdee_connectio
     assert "138****5678" in html
 
 
+def test_dates_without_a_period_are_the_period_asked_for(manager_client, vendor_http, kingdee_connection):
+    fake_member(vendor_http)
+    html = manager_client.get(detail_url(kingdee_connection), {"start": "2025-05-01", "end": "2025-05-31"}).content
+    history_calls = [c for c in record_calls(vendor_http) if c.get("page_size") != "1"]
+    assert history_calls[0]["start_date"] == "2025-05-01 00:00:00"
+    assert history_calls[0]["end_date"] == "2025-05-31 23:59:59"
+    assert '<option value="custom" selected>' in html.decode()
+
+
+def test_a_preset_period_sent_with_dates_wins_and_the_dates_are_cleared(
+    manager_client, vendor_http, kingdee_connection
+):
+    fake_member(vendor_http)
+    html = manager_client.get(detail_url(kingdee_connection), {"period": "7d", "start": "2025-05-01"}).content
+    form = html.decode().split('<form class="card filters"')[1].split("</form>")[0]
+    assert "2025-05-01" not in form  # the page does not show a date it did not apply
+    assert '<option value="7d" selected>' in form
+
+
 def test_filters_reach_the_vendor(manager_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
     params = {
