@@ -15,6 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 8))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 150))
 graceful_timeout = 30
 keepalive = 5
+# Load and warm the app once in the master (pointsadmin.startup.warm_up), before forking: every worker,
+# including one restarted after max_requests, starts with its views imported and templates compiled.
+# A code change therefore needs a restart of gunicorn, not just a HUP.
+preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
 # Our request log is the access log (one JSON line per request); gunicorn's would repeat it.

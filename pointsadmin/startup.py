@@ -1,8 +1,10 @@
-"""Fail fast, in one line, when the environment is incomplete (no traceback for a missing variable)."""
+"""Process start-up: fail fast on an incomplete environment, and warm a web process before it serves."""
 
 from __future__ import annotations
 
 import sys
+from importlib import import_module
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -14,3 +16,35 @@ def exit_on_configuration_error() -> None:
         settings.INSTALLED_APPS  # noqa: B018 - loading the settings module is the check
     except ImproperlyConfigured as error:
         sys.exit(f"Configuration error: {error}")
+
+
+def warm_up() -> None:
+    """Do once what every web process would otherwise do lazily on its first requests: import the views
+    and the database and cache drivers, compile the project's templates, load the translation catalogues.
+
+    Under gunicorn with `preload_app` this runs in the master, before the fork, so every worker (including
+    one restarted after `max_requests`) starts warm and shares these pages of memory; a cold worker spent
+    about half a second of CPU on its first page. Nothing here opens a database or cache connection: a
+    connection made before the fork would be shared by every worker.
+    """
+    from django.conf import settings
+    from django.template import engines
+    from django.urls import get_resolver
+    from django.utils import translation
+    from django.utils.module_loading import import_string
+
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf, and with it every view module
+    import_module(f"{settings.DATABASES['default']['ENGINE']}.base")
+    for cache in settings.CACHES.values():
+        import_string(cache["BACKEND"])
+        if "redis" in cache["BACKEND"].lower():
+            import_module("redis")
+    import_string(settings.MESSAGE_STORAGE)
+    import_module(settings.SESSION_ENGINE)
+    for engine in engines.all():
+        for directory in getattr(engine, "dirs", []):
+            for path in sorted(Path(directory).rglob("*.html")):
+                engine.get_template(path.relative_to(directory).as_posix())
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            translation.gettext("Points Admin")

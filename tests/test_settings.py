@@ -113,3 +113,41 @@ def test_database_and_cache_urls_switch_to_postgresql_and_redis():
         "Asia/Shanghai",
         "zh-hans",
     ]
+
+
+def test_the_wsgi_app_is_warmed_before_gunicorn_forks_without_opening_a_connection():
+    # gunicorn.conf.py preloads the app in the master; whatever it opened there every worker would share.
+    code = (
+        "import sys, pointsadmin.wsgi;"
+        "from django.db import connections; from django.template import engines; from pointsadmin import cache;"
+        "loader = engines['django'].engine.template_loaders[0].loaders[0];"
+        "compiled = {str(key) for key in loader.get_template_cache};"
+        "print('db-open' if connections['default'].connection is not None else 'db-closed',"
+        "     'cache-clients=%d' % len(cache._clients),"
+        "     'views' if 'ledger.views' in sys.modules and 'connections.views' in sys.modules else 'no-views',"
+        "     'member-page-compiled' if 'ledger/member_detail.html' in compiled else 'member-page-not-compiled')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "POINTSADMIN_DOTENV": "",
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 60,
+            "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+            "REDIS_URL": "redis://127.0.0.1:6379/1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["db-closed", "cache-clients=0", "views", "member-page-compiled"]
+    gunicorn_settings: dict[str, object] = {}
+    exec((PROJECT / "gunicorn.conf.py").read_text(), gunicorn_settings)  # noqa: S102  # nosec B102 # our own file
+    assert gunicorn_settings["preload_app"] is True
