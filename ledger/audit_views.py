@@ -34,15 +34,14 @@ class AuditFilterForm(forms.Form):
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     entries = AuditEntry.objects.select_related("connection")
-    page_number = 1
-    if form.is_valid():
-        if form.cleaned_data["user"]:
-            entries = entries.filter(user=form.cleaned_data["user"])
-        if form.cleaned_data["action"]:
-            entries = entries.filter(action=form.cleaned_data["action"])
-        page_number = form.cleaned_data["page"]
-    else:
-        entries = entries.none()
+    # A filter that is not valid is named on the page and ignored; the valid ones still apply (cleaned_data
+    # keeps every field that validated).
+    form.is_valid()
+    if user := form.cleaned_data.get("user"):
+        entries = entries.filter(user=user)
+    if action := form.cleaned_data.get("action"):
+        entries = entries.filter(action=action)
+    page_number = form.cleaned_data.get("page") or 1
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(page_number)
     template = "audit/audit_log.html"
     if request.htmx and not request.htmx.history_restore_request:

@@ -54,6 +54,7 @@ def member_search(request: HttpRequest) -> HttpResponse:
     identifier = ""
     connections: list[Any] = []
     panels: list[members.MemberPanel] = []
+    not_asked: list[members.NotAsked] = []
     # With JavaScript (any htmx request, boosted ones included) each panel loads on its own; without it,
     # the page calls every vendor at once and renders them all.
     lazy = bool(request.htmx)
@@ -70,12 +71,15 @@ def member_search(request: HttpRequest) -> HttpResponse:
         )
         if not lazy:
             panels = members.member_panels(connections=connections, identifier=identifier)
+        if form.cleaned_data.get("connection") is None:
+            not_asked = members.connections_not_asked(identifier=identifier)
     echo = request.GET.get("q", "")[:100]
     context = {
         "form": form,
         "identifier": identifier,
         "connections": connections,
         "panels": panels,
+        "not_asked": not_asked,
         "lazy": lazy,
         # The search box echoes what was typed, even a mobile: the user typed it.
         "search_query": echo,
@@ -145,7 +149,8 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         action=AuditAction.MEMBER_VIEW,
         target=member.value,
         connection=connection,
-        details={"page": query.page if query else None},
+        # With filters that are not valid no history is asked for: there is no page to record.
+        details={"page": query.page} if query else {},
     )
     context = {
         "connection": connection,

@@ -53,6 +53,25 @@ def lookup_connections(*, identifier: str, connection_id: int | None = None) -> 
     ]
 
 
+@dataclass(frozen=True)
+class NotAsked:
+    """An enabled connection with member data that cannot look the typed identifier up."""
+
+    name: str
+    searches_by: str
+
+
+def connections_not_asked(*, identifier: str) -> list[NotAsked]:
+    """The enabled connections a search for `identifier` skips, in display order, with what each one finds
+    members by: a mobile number is not sent to a vendor that knows members by openid only."""
+    not_asked = []
+    for connection in enabled_connections():
+        cls = vendor_class(connection)
+        if cls is not None and cls.capabilities & LOOKUP_CAPABILITIES and cls.lookup_kind(identifier) is None:
+            not_asked.append(NotAsked(name=connection.name, searches_by=str(cls.searches_by)))
+    return not_asked
+
+
 def lookup_connection(*, connection_id: int, identifier: str) -> VendorConnection | None:
     found = lookup_connections(identifier=identifier, connection_id=connection_id)
     return found[0] if found else None

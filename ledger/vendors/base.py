@@ -56,6 +56,9 @@ class VendorClient:
 
     vendor: ClassVar[str]  # registry key, e.g. "xinyue"
     display_name: ClassVar[str | Promise]
+    # What the search box finds a member by at this vendor ("openid"): the lookup page names the connections
+    # it did not ask, and why, so that a page without them is not read as "not a member there".
+    searches_by: ClassVar[str | Promise] = ""
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[CredentialField, ...]]
     capabilities: ClassVar[frozenset[Capability]]

@@ -121,6 +121,7 @@ def _nonce() -> str:
 class KingdeeClient(HttpVendorClient):
     vendor = "kingdee"
     display_name = _("Kingdee JDY")
+    searches_by = _("member id or mobile number")
     default_base_url = "https://api.kingdee.com"
     credential_fields = (
         CredentialField("client_id", _("Client ID"), secret=False),

@@ -75,6 +75,7 @@ class _MonthPage:
 class XiaoeClient(HttpVendorClient):
     vendor = "xiaoe"
     display_name = _("Xiaoe-tech")
+    searches_by = _("user id")
     default_base_url = "https://api.xiaoe-tech.com"
     credential_fields = (
         CredentialField("app_id", _("App ID (shop id)"), secret=False),

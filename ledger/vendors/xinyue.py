@@ -53,6 +53,7 @@ _BILL_TYPES = {1: Direction.ADD, 2: Direction.SUBTRACT}
 class XinyueClient(HttpVendorClient):
     vendor = "xinyue"
     display_name = _("Tencent Xinyue")
+    searches_by = _("openid")
     default_base_url = "https://bgw.xinyue.qq.com"
     credential_fields = (
         CredentialField("appid", _("App ID"), secret=False),

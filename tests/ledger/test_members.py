@@ -183,6 +183,42 @@ def test_narrowing_to_one_connection(support_client, vendor_http, make_connectio
     assert other.pk != kingdee_connection.pk
 
 
+def test_a_search_names_the_connections_it_did_not_ask_and_what_they_find_members_by(
+    support_client, vendor_http, kingdee_connection, xiaoe_connection
+):
+    kingdee_token(vendor_http)
+    row = record(member_mobile=MOBILE)
+    kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply([row]))
+    html = support_client.get(SEARCH, {"q": MOBILE}).content.decode()
+    assert "精斗云 门店" in html
+    not_asked = re.search(r'<p class="muted not-asked">(.*?)</p>', html, re.S).group(1)
+    # Xiaoe knows user ids, not mobiles: the agent is told, rather than left to think "not a member there".
+    assert "小鹅通 店铺 (by user id)" in " ".join(not_asked.split())
+    assert "精斗云" not in not_asked
+
+    zh = support_client.get(SEARCH, {"q": MOBILE}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "小鹅通 店铺（按用户 ID）" in zh  # noqa: RUF001 - Chinese text uses full-width brackets
+
+
+def test_a_search_no_connection_can_do_names_every_connection_and_what_it_needs(
+    support_client, vendor_http, kingdee_connection, xiaoe_connection
+):
+    html = " ".join(support_client.get(SEARCH, {"q": "张伟"}).content.decode().split())
+    assert "No enabled connection can look this identifier up." in html
+    assert "精斗云 门店 (by member id or mobile number)" in html
+    assert "小鹅通 店铺 (by user id)" in html
+    assert not vendor_http.calls
+
+
+def test_a_search_narrowed_to_one_connection_names_no_other(
+    support_client, vendor_http, kingdee_connection, xiaoe_connection
+):
+    fake_member(vendor_http)
+    html = support_client.get(SEARCH, {"q": "M001", "connection": kingdee_connection.pk}).content.decode()
+    assert "not-asked" not in html
+
+
 # --- the member page -------------------------------------------------------------------------------------------
 def test_member_page_shows_history_in_shanghai_time_and_audits(support_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
@@ -351,6 +387,8 @@ def test_reversed_dates_make_no_vendor_history_call(support_client, vendor_http,
     assert response.status_code == 200
     assert "The end date is before the start date" in response.content.decode()
     assert all(c.get("page_size") == "1" for c in record_calls(vendor_http))
+    # The view is audited, without a history page that was never asked for.
+    assert AuditEntry.objects.get(action=AuditAction.MEMBER_VIEW).details == {}
 
 
 def test_range_beyond_vendor_limit(support_client, vendor_http, xiaoe_connection):
