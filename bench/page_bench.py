@@ -340,6 +340,13 @@ def main() -> int:
                             + ", ".join(f"{part} {ms:.1f}" for part, ms in per_view.items())
                             + f"); {os.cpu_count()} cores allow at most {os.cpu_count() * 1000 / total:.0f}/s"
                         )
+                        # In production the vendor runs elsewhere: what the dashboard's own stack would allow.
+                        own = total - per_view["sandbox"] - per_view["wrk"]
+                        cores = os.cpu_count() or 1
+                        cpu_line += (
+                            f"\nwithout the sandbox and wrk (the vendor and the users run elsewhere): {own:.1f} ms per"
+                            f" view; {cores} cores of its own would allow at most {cores * 1000 / own:.0f}/s"
+                        )
                     rows.append(
                         (
                             f"{label}: views/s, 50 users, vendor 100 ms ({args.workers}x{args.threads} gthread)",
