@@ -1,6 +1,6 @@
 """Page-level benchmark: one run prints one table (see bench/README.md for the method).
 
-  .venv/bin/python bench/page_bench.py [--seconds 20] [--workers 4] [--threads 8]
+  .venv/bin/python bench/page_bench.py [--seconds 20] [--workers 4] [--threads 16] [--keep-alive 0]
 
 It starts the vendor sandbox and gunicorn (production settings, PostgreSQL + Redis on 127.0.0.1) on free
 loopback ports, creates a throwaway database, user and connections, measures, and stops everything.
@@ -265,7 +265,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=20, help="length of the wrk load (default 20)")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--keep-alive", type=int, default=0, help="gunicorn's keep-alive in seconds (default 0)")
     parser.add_argument("--samples", type=int, default=100, help="requests per latency figure (default 100)")
     # Support staff make most page views; an Admin's page also embeds every row's raw vendor reply.
     parser.add_argument("--role", default="Support", choices=["Support", "Manager", "Admin"])
@@ -284,6 +285,7 @@ def main() -> int:
         gunicorn = [
             str(Path(PYTHON).parent / "gunicorn"), "pointsadmin.wsgi", "--bind", f"127.0.0.1:{web_port}",
             "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+            "--keep-alive", str(args.keep_alive),
         ]  # fmt: skip
         with process(gunicorn, env, f"{base}/healthz") as gunicorn_process:
             session = logged_in_session(base)
@@ -349,7 +351,8 @@ def main() -> int:
                         )
                     rows.append(
                         (
-                            f"{label}: views/s, 50 users, vendor 100 ms ({args.workers}x{args.threads} gthread)",
+                            f"{label}: views/s, 50 users, vendor 100 ms ({args.workers}x{args.threads} gthread,"
+                            f" keep-alive {args.keep_alive} s)",
                             f"{rate:.0f}/s (mean latency {latency}, non-2xx {errors})",
                             "≥ 200/s",
                         )

@@ -151,3 +151,5 @@ def test_the_wsgi_app_is_warmed_before_gunicorn_forks_without_opening_a_connecti
     gunicorn_settings: dict[str, object] = {}
     exec((PROJECT / "gunicorn.conf.py").read_text(), gunicorn_settings)  # noqa: S102  # nosec B102 # our own file
     assert gunicorn_settings["preload_app"] is True
+    # And no keep-alive: a kept-alive connection pins its load on one worker (bench/README.md).
+    assert gunicorn_settings["keepalive"] == 0
