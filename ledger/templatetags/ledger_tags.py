@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -128,3 +130,45 @@ def history_rows(context: template.Context, items: list[PointsTransaction], has_
         # A newline between cells, as the template wrote them: a row's text content keeps its values apart.
         rows.append("<tr>" + "\n".join(cells) + "</tr>")
     return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 # every vendor value above is _escape()d
+
+
+def _with_page(query: QueryDict, number: int) -> str:
+    """`{% querystring page=number %}`: the request's query with `page` set (in place, or added at the end)."""
+    params = [(key, value) for key, values in query.lists() for value in ([number] if key == "page" else values)]
+    if "page" not in query:
+        params.append(("page", number))
+    return "?" + urlencode(params)
+
+
+@register.simple_tag(takes_context=True)
+def pagination(context: template.Context, page: Any, target: str) -> SafeString:
+    """The pagination bar of a list page (First, Previous, "Page N of M", Next, Last), every link keeping the
+    other filters and swapping `target` with htmx.
+
+    Built in Python rather than as an included template: the include, with its four {% querystring %}s (each a
+    deep copy of request.GET), was about a twentieth of a member page's CPU under load.
+    """
+    query = context["request"].GET
+    hx = f'hx-target="{_escape(target)}" hx-swap="outerHTML" hx-push-url="true"'
+
+    def link(number: int, label: str, rel: str = "") -> str:
+        href = _escape(_with_page(query, number))
+        rel_attr = f' rel="{rel}"' if rel else ""
+        return f'<a class="button" href="{href}" hx-get="{href}" {hx}{rel_attr}>{label}</a>'
+
+    parts = []
+    if page.has_previous:
+        parts.append(link(1, "« " + _escape(gettext("First"))))
+        parts.append(link(page.previous_page, "\u2039 " + _escape(gettext("Previous")), rel="prev"))
+    if page.page_count:
+        status = gettext("Page %(number)s of %(pages)s") % {"number": page.page, "pages": page.page_count}
+    else:
+        status = gettext("Page %(number)s") % {"number": page.page}
+    parts.append(f'<span class="muted">{_escape(status)}</span>')
+    if page.has_next:
+        parts.append(link(page.page + 1, _escape(gettext("Next")) + " \u203a", rel="next"))
+        if page.page_count:
+            parts.append(link(page.page_count, _escape(gettext("Last")) + " »"))
+    label = _escape(gettext("Pages"))
+    body = "\n  ".join(parts)
+    return mark_safe(f'<nav class="pagination" aria-label="{label}">\n  {body}\n</nav>')  # noqa: S308  # nosec B308 B703 # every value is _escape()d
