@@ -418,6 +418,17 @@ def test_paging_links_keep_filters(support_client, vendor_http, kingdee_connecti
     assert "Page 2 of 5" in html
 
 
+def test_paging_links_carry_odd_filter_text_encoded_and_escaped(support_client, vendor_http, kingdee_connection):
+    rows = [record(id=f"r{i}") for i in range(20)]
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply(rows[:1], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply(rows, count=95))
+    odd = '"><script>alert(1)</script> 兑换&'
+    html = support_client.get(detail_url(kingdee_connection), {"type_code": odd}).content.decode()
+    assert "<script>alert" not in html
+    assert "type_code=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E+%E5%85%91%E6%8D%A2%26&amp;page=2" in html
+
+
 def test_first_page_has_no_previous_and_last_no_next(support_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
     html = support_client.get(detail_url(kingdee_connection)).content.decode()
