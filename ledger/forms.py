@@ -268,6 +268,8 @@ class RankingsForm(PagingMixin):
     def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
+        # Fields in reading order: which connection and how sorted first, rows per page last.
+        self.order_fields(["connection", "sort", "order", "start", "end", "ids", "page_size"])
 
     def clean_sort(self) -> RankingField:
         return RankingField(self.cleaned_data.get("sort") or RankingField.TOTAL.value)

@@ -86,6 +86,18 @@ def test_a_page_past_the_last_says_so_and_leads_back_to_the_last(manager_client,
     assert "page=3" in previous
 
 
+def test_rankings_filters_read_in_order_with_rows_per_page_last(manager_client, vendor_http, xiaoe_connection):
+    import re
+
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1"]))
+    html = manager_client.get(RANKINGS).content.decode()
+    form = html[html.index('<form class="card filters"') :]
+    labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
+    what_and_how = ["Connection", "Sort by", "Order", "First earned from", "First earned to", "Member ids"]
+    assert labels == [*what_and_how, "Rows per page"]
+
+
 def test_rankings_htmx_partial(manager_client, vendor_http, xiaoe_connection):
     xiaoe_token(vendor_http)
     vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1"]))
