@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from ledger.charts import balance_points, history_chart
 from ledger.models import AuditAction, AuditEntry
@@ -232,6 +233,8 @@ def test_chart_svg_has_axis_labels_and_dates():
 
 def test_chart_empty_state():
     assert "No points to chart" in str(history_chart([], has_balance_after=False, current_balance=None))
+    with translation.override("zh-hans"):
+        assert "没有可绘制的积分" in str(history_chart([], has_balance_after=False, current_balance=None))
 
 
 # --- hostile values -----------------------------------------------------------------------------------------------

@@ -305,6 +305,9 @@ def test_member_quiet_in_the_period_still_shows_the_balance(support_client, vend
     balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
     assert "777" in balance_card
     assert "No points records for these filters." in html
+    # Nothing to draw: no empty chart, and no caption about how its balances were worked out.
+    assert "points-chart" not in html
+    assert "No points to chart" not in html
 
 
 def test_a_failing_first_page_explains_itself_in_both_cards(support_client, vendor_http, kingdee_connection):
