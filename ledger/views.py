@@ -60,9 +60,8 @@ def member_search(request: HttpRequest) -> HttpResponse:
     lazy = bool(request.htmx)
     if form.is_valid() and form.cleaned_data["q"]:
         identifier = form.cleaned_data["q"]
-        connections = members.lookup_connections(
-            identifier=identifier, connection_id=form.cleaned_data.get("connection")
-        )
+        plan = members.plan_lookup(identifier=identifier, connection_id=form.cleaned_data.get("connection"))
+        connections, not_asked = plan.connections, plan.not_asked
         audit_record(
             user=request.user,
             action=AuditAction.MEMBER_LOOKUP,
@@ -71,8 +70,6 @@ def member_search(request: HttpRequest) -> HttpResponse:
         )
         if not lazy:
             panels = members.member_panels(connections=connections, identifier=identifier)
-        if form.cleaned_data.get("connection") is None:
-            not_asked = members.connections_not_asked(identifier=identifier)
     echo = request.GET.get("q", "")[:100]
     context = {
         "form": form,

@@ -35,22 +35,16 @@ def vendor_class(connection: VendorConnection) -> type[VendorClient] | None:
         return None
 
 
+def _member_data_class(connection: VendorConnection) -> type[VendorClient] | None:
+    """The client class of `connection` if it offers member data, else None."""
+    cls = vendor_class(connection)
+    return cls if cls is not None and cls.capabilities & LOOKUP_CAPABILITIES else None
+
+
 def lookup_kind_at(connection: VendorConnection, identifier: str) -> LookupKind | None:
     """How `connection` would look `identifier` up, or None if it cannot (or offers no member data)."""
-    cls = vendor_class(connection)
-    if cls is None or not (cls.capabilities & LOOKUP_CAPABILITIES):
-        return None
-    return cls.lookup_kind(identifier)
-
-
-def lookup_connections(*, identifier: str, connection_id: int | None = None) -> list[VendorConnection]:
-    """Enabled connections that can look `identifier` up, in display order (only `connection_id` if given)."""
-    return [
-        connection
-        for connection in enabled_connections()
-        if (connection_id is None or connection.pk == connection_id)
-        and lookup_kind_at(connection, identifier) is not None
-    ]
+    cls = _member_data_class(connection)
+    return None if cls is None else cls.lookup_kind(identifier)
 
 
 @dataclass(frozen=True)
@@ -61,15 +55,34 @@ class NotAsked:
     searches_by: str
 
 
-def connections_not_asked(*, identifier: str) -> list[NotAsked]:
-    """The enabled connections a search for `identifier` skips, in display order, with what each one finds
-    members by: a mobile number is not sent to a vendor that knows members by openid only."""
-    not_asked = []
+@dataclass(frozen=True)
+class LookupPlan:
+    """Which connections a search asks, and which it skips and why (a mobile number is not sent to a vendor
+    that knows members by openid only): the page names those, so that their absence is not read as "not a
+    member there"."""
+
+    connections: list[VendorConnection]
+    not_asked: list[NotAsked]
+
+
+def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupPlan:
+    """The enabled connections that can look `identifier` up, in display order, and the others with member
+    data; narrowed to `connection_id` if given (and then none is named as skipped)."""
+    asked, not_asked = [], []
     for connection in enabled_connections():
-        cls = vendor_class(connection)
-        if cls is not None and cls.capabilities & LOOKUP_CAPABILITIES and cls.lookup_kind(identifier) is None:
+        cls = _member_data_class(connection)
+        if cls is None or (connection_id is not None and connection.pk != connection_id):
+            continue
+        if cls.lookup_kind(identifier) is not None:
+            asked.append(connection)
+        elif connection_id is None:
             not_asked.append(NotAsked(name=connection.name, searches_by=str(cls.searches_by)))
-    return not_asked
+    return LookupPlan(connections=asked, not_asked=not_asked)
+
+
+def lookup_connections(*, identifier: str, connection_id: int | None = None) -> list[VendorConnection]:
+    """Enabled connections that can look `identifier` up, in display order (only `connection_id` if given)."""
+    return plan_lookup(identifier=identifier, connection_id=connection_id).connections
 
 
 def lookup_connection(*, connection_id: int, identifier: str) -> VendorConnection | None:

@@ -146,7 +146,7 @@ def pagination(context: template.Context, page: Any, target: str) -> SafeString:
     other filters and swapping `target` with htmx.
 
     Built in Python rather than as an included template: the include, with its four {% querystring %}s (each a
-    deep copy of request.GET), was about a twentieth of a member page's CPU under load.
+    deep copy of request.GET), cost about 0.2 ms of every list page (measured in-process).
     """
     query = context["request"].GET
     hx = f'hx-target="{_escape(target)}" hx-swap="outerHTML" hx-push-url="true"'
