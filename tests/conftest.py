@@ -11,6 +11,7 @@ from django.test import Client
 
 from connections.enabled import forget_snapshot
 from connections.models import VendorConnection
+from ledger.vendors.tokens import forget_local_copies
 from pointsadmin import roles
 from pointsadmin.access import forget_users
 
@@ -71,9 +72,10 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_cache() -> Iterator[None]:
-    # This process's copies of users and connections go with the cache: each test starts as a new worker.
+    # This process's copies of users, connections and tokens go with the cache: each test starts as a new worker.
     forget_users()
     forget_snapshot()
+    forget_local_copies()
     _clear_cache()
     yield
     _clear_cache()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -36,6 +37,11 @@ def now() -> float:
     return time.time()
 
 
+def monotonic() -> float:
+    """Clock for how long this process trusts its copy of a token (a function, so that a test can move it)."""
+    return time.monotonic()
+
+
 def fingerprint(config: ConnectionConfig) -> str:
     """A short keyed hash of what a token and a session depend on: vendor, base URL and credentials.
 
@@ -47,6 +53,26 @@ def fingerprint(config: ConnectionConfig) -> str:
         ensure_ascii=False,
     )
     return salted_hmac("ledger.vendors.fingerprint", material, algorithm="sha256").hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _LocalCopy:
+    value: str
+    refresh_at: float  # unix seconds, as in the shared entry
+    trusted_until: float  # monotonic()
+
+
+# This process's copy of each shared token (by cache key), so that a page does not ask Redis for it every time.
+# A copy is trusted for LOCAL_COPY_SECONDS at most, and never past the token's refresh time.
+_local_copies: dict[str, _LocalCopy] = {}
+_local_copies_lock = threading.Lock()
+LOCAL_COPY_SECONDS = 30.0
+
+
+def forget_local_copies() -> None:
+    """Drop this process's copies of every token (tests: each starts as a new worker)."""
+    with _local_copies_lock:
+        _local_copies.clear()
 
 
 @dataclass(frozen=True)
@@ -93,13 +119,36 @@ class TokenStore:
 
     # --- reading -----------------------------------------------------------------------------------
     def _cached(self) -> str | None:
+        """The shared token, from this process's copy while that is trusted, else from the cache.
+
+        A copy cannot outlive a refused token for long: the worker whose call was refused drops its copy
+        (invalidate), and any other worker still holding that token gets a refusal of its own, drops its copy
+        and finds the replacement in the cache, so the vendor still sees one fetch. The bound of
+        LOCAL_COPY_SECONDS is well inside the five minutes Xinyue and Xiaoe keep an old token alive after
+        issuing a new one.
+        """
+        local = _local_copies.get(self.key)
+        if local is not None and local.trusted_until > monotonic() and local.refresh_at > now():
+            return local.value
         entry = cache.get(self.key)
         if not isinstance(entry, Mapping):
             return None
         value, refresh_at = entry.get("value"), entry.get("refresh_at")
         if not isinstance(value, str) or not isinstance(refresh_at, int | float) or refresh_at <= now():
             return None
+        self._keep_local_copy(value, float(refresh_at))
         return value
+
+    def _keep_local_copy(self, value: str, refresh_at: float) -> None:
+        copy = _LocalCopy(value, refresh_at, monotonic() + LOCAL_COPY_SECONDS)
+        with _local_copies_lock:
+            _local_copies[self.key] = copy
+
+    def _forget_local_copy(self, stale: str) -> None:
+        with _local_copies_lock:
+            local = _local_copies.get(self.key)
+            if local is not None and local.value == stale:
+                del _local_copies[self.key]
 
     def get(self) -> str:
         """The current token, fetched if there is none or it is due for refresh."""
@@ -144,6 +193,7 @@ class TokenStore:
             timeout=max(1, int(refresh_at - fetched_at)),
         )
         cache.delete(self.failure_key)
+        self._keep_local_copy(fetched.value, refresh_at)
         return fetched.value
 
     def _release(self, owner: str) -> None:
@@ -155,6 +205,7 @@ class TokenStore:
     def invalidate(self, stale: str) -> None:
         """Forget `stale` after the vendor refused it, unless another caller already replaced it: deleting
         a fresh token would only cause one more fetch (and, at Xinyue and Xiaoe, kill the fresh one)."""
+        self._forget_local_copy(stale)
         entry = cache.get(self.key)
         if isinstance(entry, Mapping) and entry.get("value") == stale:
             cache.delete(self.key)

@@ -130,6 +130,49 @@ def test_invalidating_a_stale_token_keeps_a_fresher_one(vendor_http, make_config
     assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, TOKEN_URL]
 
 
+def test_a_worker_keeps_its_copy_of_the_token_for_a_bounded_time(vendor_http, make_config, monkeypatch):
+    # Pages do not ask the shared cache for the token every time: each process keeps a copy for a while.
+    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
+    add_balance(vendor_http, "tok-1")
+    XinyueClient(make_config("xinyue")).member_balance(member=MEMBER)
+    store = XinyueClient(make_config("xinyue")).tokens
+    # Another worker stores a new token: this one goes on with its copy...
+    cache.set(store.key, {"value": "tok-2", "refresh_at": tokens.now() + 3600}, timeout=3600)
+    assert store.get() == "tok-1"
+    # ...until the copy is LOCAL_COPY_SECONDS old; then it reads the shared token again.
+    real_clock = tokens.monotonic
+    monkeypatch.setattr(tokens, "monotonic", lambda: real_clock() + tokens.LOCAL_COPY_SECONDS + 1)
+    assert store.get() == "tok-2"
+    assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, BALANCE_URL]
+
+
+def test_a_copy_is_never_used_past_the_tokens_refresh_time(vendor_http, make_config, monkeypatch):
+    vendor_http.post(TOKEN_URL, json=token_reply("tok-1", expires_in=600))  # refreshed 120 s before expiry
+    store = XinyueClient(make_config("xinyue")).tokens
+    assert store.get() == "tok-1"
+    vendor_http.replace(responses.POST, TOKEN_URL, json=token_reply("tok-2", expires_in=600))
+    real_clock = tokens.now
+    monkeypatch.setattr(tokens, "now", lambda: real_clock() + 481)  # the copy is 0 s old by the monotonic clock
+    assert store.get() == "tok-2"
+
+
+def test_a_refused_copy_gives_way_to_the_token_another_worker_stored(vendor_http, make_config):
+    # Worker B found tok-1 refused and fetched tok-2; worker A still holds a copy of tok-1.
+    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
+    add_balance(vendor_http, "tok-1")
+    XinyueClient(make_config("xinyue")).member_balance(member=MEMBER)
+    store = XinyueClient(make_config("xinyue")).tokens
+    cache.set(store.key, {"value": "tok-2", "refresh_at": tokens.now() + 3600}, timeout=3600)
+    vendor_http.replace(
+        responses.POST, BALANCE_URL, status=401, match=[matchers.header_matcher({"Authorization": "tok-1"})]
+    )
+    add_balance(vendor_http, "tok-2")
+    # A's call is refused once, drops its copy, and uses B's token: no second fetch.
+    assert XinyueClient(make_config("xinyue")).member_balance(member=MEMBER).total == 10
+    assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, BALANCE_URL, BALANCE_URL, BALANCE_URL]
+    assert [call.request.headers["Authorization"] for call in vendor_http.calls[1:]] == ["tok-1", "tok-1", "tok-2"]
+
+
 def _slow_token(value: str, delay: float = 0.3):
     def reply(request):
         time.sleep(delay)
