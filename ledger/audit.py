@@ -36,11 +36,12 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     actor = user if user is not None and user.is_authenticated else None
+    # By id: assigning the related objects makes Django check each one (type, database router) on every page.
     return AuditEntry.objects.create(
-        user=actor,
+        user_id=actor.pk if actor is not None else None,
         username=actor.get_username() if actor is not None else "",
         action=action,
-        connection=connection,
+        connection_id=connection.pk if connection is not None else None,
         target=mask_identifier(target)[:255],
         details=details or {},
     )
