@@ -351,16 +351,25 @@ class HttpVendorClient(VendorClient):
         started = time.perf_counter()
         try:
             try:
-                response = self.session.request(
+                session = self.session
+                # Prepared here and sent with the session's connections, proxy and CA settings, but without
+                # Session.request's merging of cookies, hooks and environment settings (a vendor API keeps
+                # no cookie state; the proxy and CA were read once, in session_for): ~3 % of a page's CPU.
+                prepared = requests.Request(
                     method,
                     self.config.base_url + path,
                     params=params,
                     json=json,
-                    headers=dict(headers or {}),
+                    headers={**session.headers, **(headers or {})},
+                ).prepare()
+                response = session.send(
+                    prepared,
                     timeout=self.config.timeout,
                     # Never follow a redirect: requests would resend custom auth headers (app-token, the
                     # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
                     allow_redirects=False,
+                    proxies=session.proxies,
+                    verify=session.verify,
                 )
             except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
                 outcome = "timeout"
