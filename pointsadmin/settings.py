@@ -115,6 +115,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pointsadmin.context_processors.navigation",
             ],
+            # {% url %} as Django's, with argument-free URLs worked out once per process (templates load
+            # memoized_i18n rather than i18n for the same reason; see pointsadmin/templatetags/).
+            "builtins": ["pointsadmin.templatetags.memoized_url"],
         },
     },
 ]
@@ -182,7 +185,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "pointsadmin.storage.StaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
