@@ -74,7 +74,11 @@ def points(value: Decimal | None) -> str:
 
 @register.filter
 def change_class(direction: Direction | str) -> str:
-    return f"change-{Direction(direction).value}" if direction in set(Direction) else ""
+    return _CHANGE_CLASSES.get(direction, "")
+
+
+# By member and by value (an Enum member hashes by its name, not its value); built once, used on every row.
+_CHANGE_CLASSES = {key: f"change-{d.value}" for d in Direction for key in (d, d.value)}
 
 
 def _mask_raw(value: Any) -> Any:
