@@ -71,7 +71,8 @@ def django_env(sandbox_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "CACHE_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": "pointsadmin-bench",
-        "LOG_LEVEL": "WARNING",
+        # As in production: one JSON line per request (written to a file, counted after the load).
+        "LOG_LEVEL": "INFO",
         "SANDBOX_URL": sandbox_url,
         "PYTHONPATH": str(ROOT),
     }
@@ -107,17 +108,25 @@ print(json.dumps(ids))
 
 
 @contextmanager
-def process(args: list[str], env: dict[str, str], health_url: str):
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for(health_url)
-        yield proc
-    finally:
-        proc.terminate()
+def process(args: list[str], env: dict[str, str], health_url: str, log: Path | None = None):
+    """Run `args` until the block ends; its output goes to `log` (a pipe nobody reads would stall it)."""
+    with open(log or os.devnull, "wb") as output:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_for(health_url)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def request_log_lines(log: Path) -> int:
+    """How many JSON request lines (pointsadmin.logging.RequestLogMiddleware) the log holds so far."""
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        return sum('"logger": "pointsadmin.request"' in line for line in lines)
 
 
 def logged_in_session(base: str) -> requests.Session:
@@ -176,8 +185,8 @@ def wrk_latency(url: str, cookie: str, *, seconds: int) -> tuple[float, float, i
     return int(p50) / 1000, int(p95) / 1000, int(count)
 
 
-def wrk_load(url: str, cookie: str, *, seconds: int) -> tuple[float, str, str]:
-    """Requests per second, mean latency and non-2xx count of 50 connections for `seconds`."""
+def wrk_load(url: str, cookie: str, *, seconds: int) -> tuple[float, str, str, int]:
+    """Requests per second, mean latency, non-2xx count and number of requests of 50 connections for `seconds`."""
     wrk = subprocess.run(
         ["wrk", "-t2", "-c50", f"-d{seconds}s", "--timeout", "10s", "-H", f"Cookie: {cookie}", url],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
@@ -185,7 +194,8 @@ def wrk_load(url: str, cookie: str, *, seconds: int) -> tuple[float, str, str]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", wrk.stdout)
     latency = re.search(r"Latency\s+(\S+)", wrk.stdout).group(1)
-    return rate, latency, errors.group(1) if errors else "0"
+    count = int(re.search(r"(\d+) requests in", wrk.stdout).group(1))
+    return rate, latency, errors.group(1) if errors else "0", count
 
 
 def machine_reference() -> str:
@@ -287,7 +297,8 @@ def main() -> int:
             "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
             "--keep-alive", str(args.keep_alive),
         ]  # fmt: skip
-        with process(gunicorn, env, f"{base}/healthz") as gunicorn_process:
+        gunicorn_log = Path(tempfile.mkdtemp(prefix="page-bench-")) / "gunicorn.log"
+        with process(gunicorn, env, f"{base}/healthz", log=gunicorn_log) as gunicorn_process:
             session = logged_in_session(base)
             default_page = f"{base}/members/{ids['kingdee-sh']}/{DEMO_IDENTIFIERS['kingdee_member_id']}/"
             member_page = f"{default_page}?page_size=50"
@@ -326,15 +337,18 @@ def main() -> int:
             set_latency(sandbox, 100)
             requests.post(f"{sandbox}/_sandbox/reset", timeout=5)
             set_latency(sandbox, 100)
+            logged_lines = load_views = 0
             if shutil.which("wrk"):
                 # The page as a support agent first sees it (default 20 rows), then with 50 rows.
                 for label, url in (("default member page", default_page), ("member page, 50 rows", member_page)):
                     before = cpu_seconds_by_part(gunicorn_process.pid, sandbox_process.pid)
-                    rate, latency, errors = wrk_load(url, cookie, seconds=args.seconds)
+                    logged_before = request_log_lines(gunicorn_log)
+                    rate, latency, errors, views = wrk_load(url, cookie, seconds=args.seconds)
+                    logged_lines += request_log_lines(gunicorn_log) - logged_before
+                    load_views += views
                     after = cpu_seconds_by_part(gunicorn_process.pid, sandbox_process.pid)
                     if label == "default member page":
                         # Where the machine's CPU went, per page view: the ceiling is cores x 1000 ms / the total.
-                        views = rate * args.seconds
                         per_view = {part: (after[part] - before[part]) * 1000 / views for part in after}
                         total = sum(per_view.values())
                         cpu_line = (
@@ -364,6 +378,14 @@ def main() -> int:
             violations = counters.get("rate_limit_violations:xiaoe", 0)
             rows.append(("token fetches during the load, per vendor", json.dumps(fetches) or "0", "1 per connection"))
             rows.append(("rate-limit violations during the load", str(violations), "0"))
+            if load_views:
+                rows.append(
+                    (
+                        "JSON request log lines during the load",
+                        f"{logged_lines} for {load_views} page views",
+                        "one per request",
+                    )
+                )
 
     print(f"machine: {os.cpu_count()} cores; {reference}")
     width = max(len(name) for name, _, _ in rows)
