@@ -104,6 +104,11 @@ class Member:
         """Oldest first. Built on first use and kept: a member's history never changes."""
         return build_history(self)
 
+    @cached_property
+    def records_newest_first(self) -> list[tuple[Record, Member]]:
+        """(record, member) pairs, newest first: the order of Kingdee's reply, kept like the records."""
+        return [(record, self) for record in reversed(self.records)]
+
     @property
     def available(self) -> int:
         return self.records[-1].balance_after if self.records else 0
