@@ -1,6 +1,6 @@
 """Instructions per member page, counted by valgrind's callgrind: a figure that does not move with the machine.
 
-  .venv/bin/python bench/instructions_bench.py [--batches 6] [--per-batch 5]
+  .venv/bin/python bench/instructions_bench.py [--batches 6] [--per-batch 5] [--default-only]
 
 page_bench.py measures time, and this machine's speed moves by up to 1.7x within an hour, so a change worth
 5 % cannot be seen there. Instructions executed are repeatable to about 0.1 % run after run, whatever else the
@@ -91,6 +91,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=6, help="batches counted per page (default 6)")
     parser.add_argument("--per-batch", type=int, default=5, help="requests per batch (default 5)")
+    parser.add_argument("--default-only", action="store_true", help="count the default page only (A/B runs)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -110,10 +111,11 @@ def main() -> int:
         ids = page_bench.prepare_database(env, "Support")
         member_page = f"/members/{ids['kingdee-sh']}/{page_bench.DEMO_IDENTIFIERS['kingdee_member_id']}/"
         rows = []
-        for label, page in (
+        pages = [
             ("default member page (20 rows)", member_page),
             ("member page, 50 rows", f"{member_page}?page_size=50"),
-        ):
+        ]
+        for label, page in pages[:1] if args.default_only else pages:
             batches, size = count_instructions(env, page, args.batches, args.per_batch)
             rows.append(
                 (

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET
 
 from ledger.models import AuditAction, AuditEntry
 from pointsadmin import roles
+from pointsadmin.quick_forms import QuickCopyForm
 
 AUDIT_PAGE_SIZE = 50
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(QuickCopyForm):
     user = forms.ModelChoiceField(
         label=_("User"), queryset=get_user_model().objects.order_by("username"), required=False, empty_label=_("All")
     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.vendors.base import VendorClient
 from ledger.vendors.parsing import SHANGHAI
 from ledger.vendors.results import Direction, RankingField
+from pointsadmin.quick_forms import QuickCopyForm
 
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
@@ -73,7 +74,7 @@ def shanghai_today() -> date:
     return timezone.now().astimezone(SHANGHAI).date()
 
 
-class PagingMixin(forms.Form):
+class PagingMixin(QuickCopyForm):
     """page and page_size, never invalid: see the module docstring."""
 
     max_page_size = 100
@@ -88,8 +89,15 @@ class PagingMixin(forms.Form):
             # Show the page size actually applied (a default, or the clamp of a bad value).
             effective = str(pick_page_size(self.data.get("page_size"), max_page_size))
             if self.data.get("page_size") != effective:
-                self.data = self.data.copy()
-                self.data["page_size"] = effective
+                self.writable_data()["page_size"] = effective
+
+    def writable_data(self) -> Any:
+        """self.data, copied first unless this form already made it its own: a change to it never reaches the
+        caller's query (request.GET), and it is copied at most once (QueryDict.copy is a deep copy)."""
+        if not getattr(self, "_owns_data", False):
+            self.data = self.data.copy()
+            self._owns_data = True
+        return self.data
 
     def clean_page(self) -> int:
         return clamp_page(self.cleaned_data.get("page"))
@@ -99,7 +107,7 @@ class PagingMixin(forms.Form):
 
 
 # --- member lookup ----------------------------------------------------------------------------------------
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(QuickCopyForm):
     q = forms.CharField(
         label=_("Member"),
         required=False,
@@ -136,6 +144,7 @@ class HistoryFilterForm(PagingMixin):
     default_period = "30d"
 
     def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
+        original = data
         if data is not None and not data.get("period"):
             # The form is always bound (to the query string): show the period actually applied. Dates without a
             # period (a hand-made link) mean those dates, not the default period.
@@ -148,6 +157,7 @@ class HistoryFilterForm(PagingMixin):
             data.pop("start", None)
             data.pop("end", None)
         super().__init__(data, **kwargs)
+        self._owns_data = data is not original
         self.client_class = client_class
         self.setup_paging(client_class.max_page_size)
         directions = [d for d in Direction if d in client_class.history_directions]
@@ -300,6 +310,6 @@ class RankingsForm(PagingMixin):
         return cleaned
 
 
-class RevealMobileForm(forms.Form):
+class RevealMobileForm(QuickCopyForm):
     connection_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     member_id = forms.CharField(max_length=100, strip=True)
