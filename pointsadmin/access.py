@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from pointsadmin.generations import Generation
+from pointsadmin.generations import Generation, generation_keys, remember_read
 
 ACCESS_KEY = "auth:access:{pk}"
 GENERATION_KEY = "auth:access-generation"
@@ -107,7 +107,9 @@ class CachedModelBackend(ModelBackend):
         except ValidationError:  # a pk of the wrong shape: nobody, as Django treats it
             return None
         key = ACCESS_KEY.format(pk=pk)
-        found = cache.get_many([key, GENERATION_KEY])
+        # Every generation in the same round trip: the page's connections are checked against theirs next.
+        found = cache.get_many([key, *generation_keys()])
+        remember_read(found)
         generation = access_generation.current(found)
         found[GENERATION_KEY] = generation
         remembered = _users.get(pk)

@@ -38,12 +38,12 @@ class SharedPoolRedisCache(RedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._client_key = repr((self._servers, sorted(self._options.items())))
 
     @property
     def _cache(self) -> Any:
-        key = repr((self._servers, sorted(self._options.items())))
-        client = _clients.get(key)
+        client = _clients.get(self._client_key)
         if client is None:
             with _clients_lock:
-                client = _clients.setdefault(key, self._class(self._servers, **self._options))
+                client = _clients.setdefault(self._client_key, self._class(self._servers, **self._options))
         return client

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pointsadmin.logging.RequestLogMiddleware",
+    # Before anything reads request.user: the user's generations are read once per request (generations.py).
+    "pointsadmin.generations.GenerationsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

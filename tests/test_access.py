@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 
 RANKINGS = reverse("ledger:rankings")
 SEARCH = reverse("ledger:member_search")
+# A name: no vendor looks members up by name, so the page names every enabled connection and calls none.
+NAME_SEARCH = f"{SEARCH}?q=Zhang"
 
 
 def test_taking_a_role_away_applies_on_the_next_request(manager_client, manager_user):
@@ -92,3 +94,58 @@ def test_a_remembered_user_is_read_again_after_its_time_limit(manager_client, mo
     clock = time.monotonic() + USER_MEMO_SECONDS + 1
     monkeypatch.setattr(access.time, "monotonic", lambda: clock)
     assert manager_client.get(SEARCH).status_code == 302
+
+
+def test_a_page_reads_the_connections_generation_with_the_users_access_in_one_round_trip(
+    manager_client, make_connection, monkeypatch
+):
+    from django.core.cache import caches
+
+    from connections.enabled import connections_generation
+    from pointsadmin import generations
+
+    make_connection(vendor="kingdee", name="Shanghai")
+    assert manager_client.get(NAME_SEARCH).status_code == 200  # warm: access entry, connections snapshot
+    backend = caches["default"]
+    calls: list[tuple[str, object]] = []
+    inside: list[str] = []  # the local-memory cache's get_many calls its own get: not a round trip of its own
+
+    def spy(method: str) -> object:
+        real = getattr(backend, method)
+
+        def counted(keys: object, *args: object, **kwargs: object) -> object:
+            if not inside:
+                calls.append((method, keys))
+            inside.append(method)
+            try:
+                return real(keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        return counted
+
+    for method in ("get", "get_many"):
+        monkeypatch.setattr(backend, method, spy(method))
+
+    response = manager_client.get(NAME_SEARCH)
+
+    assert response.status_code == 200
+    assert "Shanghai" in response.content.decode()
+    generation_key = backend.make_key(connections_generation.key)
+    read_alone = [keys for method, keys in calls if method == "get" and backend.make_key(keys) == generation_key]
+    read_with_access = [keys for method, keys in calls if method == "get_many" and connections_generation.key in keys]
+    assert read_alone == []
+    assert len(read_with_access) == 1
+    assert access.ACCESS_KEY.format(pk=response.wsgi_request.user.pk) in read_with_access[0]
+    assert generations._read_in_request.get() is None  # nothing outlives the request
+
+
+def test_a_connection_changed_by_another_worker_shows_on_the_next_request(admin_client, make_connection):
+    connection = make_connection(vendor="kingdee", name="Hangzhou")
+    assert "Hangzhou" in admin_client.get(NAME_SEARCH).content.decode()
+    # Another worker: the row and the shared generation change, nothing in this process is told.
+    type(connection).objects.filter(pk=connection.pk).update(name="Ningbo")
+    from connections.enabled import connections_generation
+
+    connections_generation.bump()
+    assert "Ningbo" in admin_client.get(NAME_SEARCH).content.decode()
