@@ -5,8 +5,9 @@ An entry is tagged with a generation; any change to users, roles or their permis
 (see the receivers below), so a revoked permission stops working on the next request, on every worker.
 Entry and generation are read in one cache round trip.
 
-The user row itself is kept per process under the same generation (CachedModelBackend.get_user), so an ordinary
-page reads no auth table at all. It stays in this process's memory: password hashes never go to the cache.
+The user row itself is kept per process under the same generation (CachedModelBackend.get_user), with the user's
+access, so an ordinary page reads no auth table and no access entry at all; the generation comes with the session
+(pointsadmin.sessions). The row stays in this process's memory: password hashes never go to the cache.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class _RememberedUser:
     field_names: tuple[str, ...]
     values: tuple[Any, ...]
     database: str
+    access: Access  # the user's permissions and roles, under the same generation
 
 
 _users: dict[Any, _RememberedUser] = {}
@@ -106,25 +108,26 @@ class CachedModelBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:  # a pk of the wrong shape: nobody, as Django treats it
             return None
-        key = ACCESS_KEY.format(pk=pk)
-        # Every generation in the same round trip: the page's connections are checked against theirs next.
-        found = cache.get_many([key, *generation_keys()])
-        remember_read(found)
-        generation = access_generation.current(found)
-        found[GENERATION_KEY] = generation
+        # Usually read already, with the session (pointsadmin.sessions): no round trip of its own.
+        generation = access_generation.current()
         remembered = _users.get(pk)
         if remembered is not None and remembered.generation == generation and remembered.expires_at > time.monotonic():
             user = User.from_db(remembered.database, remembered.field_names, remembered.values)
-        else:
-            user = super().get_user(pk)
-            if user is not None:
-                self._remember(pk, generation, user)
+            user._access_memo = remembered.access
+            return user
+        key = ACCESS_KEY.format(pk=pk)
+        # The access entry, and every generation again in the same round trip (they may have moved since).
+        found = cache.get_many([key, *generation_keys()])
+        remember_read(found)
+        found[GENERATION_KEY] = generation = access_generation.current(found)
+        user = super().get_user(pk)
         if user is not None:
             user._access_found = found
+            self._remember(pk, generation, user, access_of(user))
         return user
 
     @staticmethod
-    def _remember(pk: Any, generation: str, user: Any) -> None:
+    def _remember(pk: Any, generation: str, user: Any, access: Access) -> None:
         fields = user._meta.concrete_fields
         remembered = _RememberedUser(
             generation=generation,
@@ -132,6 +135,7 @@ class CachedModelBackend(ModelBackend):
             field_names=tuple(field.attname for field in fields),
             values=tuple(getattr(user, field.attname) for field in fields),
             database=user._state.db or router.db_for_read(User),
+            access=access,
         )
         with _users_lock:
             if len(_users) >= _USER_MEMO_SIZE:

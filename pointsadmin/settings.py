@@ -142,8 +142,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pointsadmin"}}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="pointsadmin"))
 
-# Sessions are read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the cache (Redis in production) and written through to the database: Django's cached_db
+# engine, reading the shared generations in the same round trip (pointsadmin/sessions.py).
+SESSION_ENGINE = "pointsadmin.sessions"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -96,7 +96,7 @@ def test_a_remembered_user_is_read_again_after_its_time_limit(manager_client, mo
     assert manager_client.get(SEARCH).status_code == 302
 
 
-def test_a_page_reads_the_connections_generation_with_the_users_access_in_one_round_trip(
+def test_a_page_reads_session_and_generations_in_one_round_trip_and_no_access_entry(
     manager_client, make_connection, monkeypatch
 ):
     from django.core.cache import caches
@@ -131,12 +131,19 @@ def test_a_page_reads_the_connections_generation_with_the_users_access_in_one_ro
 
     assert response.status_code == 200
     assert "Shanghai" in response.content.decode()
-    generation_key = backend.make_key(connections_generation.key)
-    read_alone = [keys for method, keys in calls if method == "get" and backend.make_key(keys) == generation_key]
-    read_with_access = [keys for method, keys in calls if method == "get_many" and connections_generation.key in keys]
-    assert read_alone == []
-    assert len(read_with_access) == 1
-    assert access.ACCESS_KEY.format(pk=response.wsgi_request.user.pk) in read_with_access[0]
+    generation_keys = {connections_generation.key, access.GENERATION_KEY}
+    session_key = response.wsgi_request.session.cache_key
+    with_session = [keys for method, keys in calls if method == "get_many" and session_key in keys]
+    assert len(with_session) == 1
+    assert generation_keys <= set(with_session[0])
+    access_key = access.ACCESS_KEY.format(pk=response.wsgi_request.user.pk)
+    read_again = [
+        (method, keys)
+        for method, keys in calls
+        if (keys if method == "get_many" else [keys]) != with_session[0]
+        and {access_key, *generation_keys} & set(keys if method == "get_many" else [keys])
+    ]
+    assert read_again == []
     assert generations._read_in_request.get() is None  # nothing outlives the request
 
 
