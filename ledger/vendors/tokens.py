@@ -14,6 +14,7 @@ editing a connection's credentials therefore starts from a fresh token.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import threading
@@ -23,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
@@ -47,12 +49,17 @@ def fingerprint(config: ConnectionConfig) -> str:
 
     Keyed with SECRET_KEY (salted_hmac) so that a cache dump cannot be used to test guesses of a secret.
     """
+    return _fingerprint(config.vendor, config.base_url, tuple(sorted(config.credentials.items())), settings.SECRET_KEY)
+
+
+# Worked out once per connection and process (a vendor call needs it twice): the process holds these credentials
+# anyway; SECRET_KEY is part of the key so that a changed key (tests) is never answered from before.
+@functools.lru_cache(maxsize=256)
+def _fingerprint(vendor: str, base_url: str, credentials: tuple[tuple[str, str], ...], secret_key: str) -> str:
     material = json.dumps(
-        {"vendor": config.vendor, "base_url": config.base_url, "credentials": dict(config.credentials)},
-        sort_keys=True,
-        ensure_ascii=False,
+        {"vendor": vendor, "base_url": base_url, "credentials": dict(credentials)}, sort_keys=True, ensure_ascii=False
     )
-    return salted_hmac("ledger.vendors.fingerprint", material, algorithm="sha256").hexdigest()[:32]
+    return salted_hmac("ledger.vendors.fingerprint", material, secret=secret_key, algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass(frozen=True)

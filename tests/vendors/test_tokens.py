@@ -107,7 +107,7 @@ def test_editing_the_credentials_starts_from_a_new_token(vendor_http, make_confi
     XinyueClient(edited).member_balance(member=MEMBER)
 
 
-def test_cache_keys_name_the_connection_but_hold_no_secret(make_config):
+def test_cache_keys_name_the_connection_but_hold_no_secret(make_config, settings):
     config = make_config("xinyue", id=77)
     store = TokenStore(config=config, fetch=lambda: tokens.AccessToken("x", 0), fetch_seconds=1)
     for key in (store.key, store.lock_key, store.failure_key):
@@ -116,6 +116,9 @@ def test_cache_keys_name_the_connection_but_hold_no_secret(make_config):
     edited = make_config("xinyue", id=77, credentials={**config.credentials, "app_secret": "rotated-secret-1234"})
     assert fingerprint(edited) != fingerprint(config)
     assert fingerprint(make_config("xinyue", id=77, base_url="https://bgw-t.xinyue.qq.com")) != fingerprint(config)
+    before = fingerprint(config)
+    settings.SECRET_KEY = "another-secret-key-for-this-test-only"  # keyed: a remembered hash is not reused
+    assert fingerprint(config) != before
 
 
 def test_invalidating_a_stale_token_keeps_a_fresher_one(vendor_http, make_config):
