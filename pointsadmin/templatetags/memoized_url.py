@@ -11,12 +11,25 @@ from django import template
 from django.conf import settings
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
-from django.urls import get_script_prefix, get_urlconf
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
 # (view name, current app, script prefix, URLconf) → the escaped URL. Bounded by the URLconf's named routes.
 _urls: dict[tuple[object, ...], str] = {}
+
+
+# (view name, script prefix, URLconf) → reverse(view name), for tags written in Python (topbar.py).
+_reversed: dict[tuple[str, str, str], str] = {}
+
+
+def reverse_once(view_name: str) -> str:
+    """reverse(view_name) of a view that takes no arguments, worked out once per script prefix and URLconf."""
+    key = (view_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    url = _reversed.get(key)
+    if url is None:
+        url = _reversed[key] = reverse(view_name)  # NoReverseMatch propagates, and nothing is kept
+    return url
 
 
 class MemoizedURLNode(URLNode):
