@@ -1,4 +1,4 @@
-"""The top bar's Python tags draw what the template markup they replaced drew, for every role and language."""
+"""The top bar's Python tags, and {% mobile %}, draw what the template markup they replaced drew."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.template import engines
 from django.test import RequestFactory
 from django.utils import translation
 
+from ledger.audit import mask_mobile
 from pointsadmin.context_processors import navigation
 
 # The markup of base.html before the tags, as Django renders it.
@@ -59,3 +60,35 @@ def test_the_tags_draw_what_the_template_drew(support_user, manager_user, admin_
                 assert token.search(expected) or old is TEMPLATE_NAV
                 assert _normalised(token.sub(r'\1"', drawn)) == _normalised(token.sub(r'\1"', expected))
                 assert "<script>" not in drawn
+
+
+# ledger/_mobile.html, which the {% mobile %} tag included before it wrote the markup itself.
+TEMPLATE_MOBILE = """{% load memoized_i18n %}<span class="mobile"><span class="mono">{{ masked }}</span>{% if can_reveal %}
+<form class="reveal-form" method="post" action="{% url 'ledger:reveal_mobile' %}"
+      hx-post="{% url 'ledger:reveal_mobile' %}" hx-target="closest .mobile" hx-swap="outerHTML">
+  <input type="hidden" name="connection_id" value="{{ connection_id }}">
+  <input type="hidden" name="member_id" value="{{ member_id }}">
+  <button type="submit" class="link-button">{% translate "reveal" %}</button>
+</form>{% endif %}</span>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("may_reveal", [True, False])
+@pytest.mark.parametrize(("connection_id", "member_id"), [(3, '10"0<01>'), (None, "100001"), (3, "")])
+def test_the_mobile_tag_draws_what_its_template_drew(language, may_reveal, connection_id, member_id):
+    context = {"can": {"reveal_mobile": may_reveal}, "value": "13800001111", "cid": connection_id, "mid": member_id}
+    with translation.override(language):
+        drawn = _render("{% load ledger_tags %}{% mobile value cid mid %}", None, context)
+        expected = _render(
+            TEMPLATE_MOBILE,
+            None,
+            {
+                "masked": mask_mobile("13800001111"),
+                "can_reveal": may_reveal and connection_id is not None and bool(member_id),
+                "connection_id": connection_id,
+                "member_id": member_id,
+            },
+        )
+    assert _normalised(drawn) == _normalised(expected)
+    assert "13800001111" not in drawn
+    assert ("reveal-form" in drawn) == (may_reveal and connection_id is not None and bool(member_id))
