@@ -145,6 +145,9 @@ CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="
 # Sessions are read from the cache (Redis in production) and written through to the database: Django's cached_db
 # engine, reading the shared generations in the same round trip (pointsadmin/sessions.py).
 SESSION_ENGINE = "pointsadmin.sessions"
+# Messages ("connection saved") live in the session: Django's default also tries a signed cookie first, and builds
+# its signer on every request.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
