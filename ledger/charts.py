@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ledger.vendors.parsing import SHANGHAI
+from ledger.vendors.parsing import shanghai_format
 from ledger.vendors.results import PointsTransaction
 
 WIDTH, HEIGHT = 720, 220
@@ -97,17 +97,18 @@ def chart_svg(points: Sequence[ChartPoint], *, title: str = "") -> SafeString:
     label_indexes = [0] if len(points) == 1 else [0, len(points) - 1]
     for position, index in enumerate(label_indexes):
         anchor = "middle" if len(label_indexes) == 1 else ("start" if position == 0 else "end")
-        day = points[index].at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+        day = shanghai_format(points[index].at, "%Y-%m-%d")
         parts.append(
             f'<text class="label" x="{xs[index]:.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">{_escape(day)}</text>'
         )
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
     parts.append(f'<polyline class="line" points="{coords}"/>')
     for point, x, y in zip(points, xs, ys, strict=True):
-        when = point.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        # Our own formatting of a datetime and a Decimal (digits, separators, a sign): nothing to escape.
+        when = shanghai_format(point.at, "%Y-%m-%d %H:%M")
         parts.append(
             f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3">'
-            f"<title>{_escape(when)} · {_escape(_format_value(point.value))}</title></circle>"
+            f"<title>{when} · {_format_value(point.value)}</title></circle>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 # every text above is escaped

@@ -11,7 +11,7 @@ from connections.models import VendorConnection
 from ledger.forms import day_end, day_start
 from ledger.services.connections import connection_client, connections_with
 from ledger.services.members import all_pages
-from ledger.vendors.parsing import SHANGHAI
+from ledger.vendors.parsing import shanghai_format
 from ledger.vendors.results import (
     Capability,
     Direction,
@@ -91,7 +91,7 @@ def ranking_csv_row(ranked: tuple[int, MemberBalance]) -> list[object]:
     rank, balance = ranked
     first = ""
     if balance.first_earned_at is not None:
-        first = balance.first_earned_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        first = shanghai_format(balance.first_earned_at)
     return [
         rank,
         balance.member_id,

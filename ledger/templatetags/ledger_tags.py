@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from ledger.audit import mask_mobile
-from ledger.vendors.parsing import SHANGHAI
+from ledger.vendors.parsing import shanghai_format
 from ledger.vendors.results import Direction, PointsTransaction
 from pointsadmin.templatetags.memoized_url import reverse_once
 
@@ -63,7 +63,7 @@ def mobile(context: template.Context, value: str, connection_id: int | None = No
 def shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     if value is None:
         return ""
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    return shanghai_format(value, fmt)
 
 
 @register.filter
@@ -124,12 +124,14 @@ def history_rows(context: template.Context, items: list[PointsTransaction], has_
     raw_label = _escape(gettext("raw"))
     rows = []
     for item in items:
+        # Times and numbers are our own formatting of a datetime and Decimals (digits, separators, a sign):
+        # nothing in them to escape. Every text a vendor wrote is escaped.
         cells = [
-            f'<td class="nowrap">{_escape(shanghai(item.occurred_at))}</td>',
-            f'<td class="num {change_class(item.direction)}">{_escape(signed(item.change))}</td>',
+            f'<td class="nowrap">{shanghai(item.occurred_at)}</td>',
+            f'<td class="num {change_class(item.direction)}">{signed(item.change)}</td>',
         ]
         if has_balance_after:
-            cells.append(f'<td class="num hide-narrow">{_escape(points(item.balance_after))}</td>')
+            cells.append(f'<td class="num hide-narrow">{points(item.balance_after)}</td>')
         cells.append(f"<td>{_type_cell(item)}</td>")
         cells.append(f'<td class="hide-narrow">{_escape(item.description or "—")}</td>')
         if view_raw:

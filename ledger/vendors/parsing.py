@@ -154,7 +154,25 @@ def shanghai_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     if moment.tzinfo is None:
         # A naive time would be shifted silently by whatever zone we guessed; the forms give aware ones.
         raise ValueError("vendor date filters need aware datetimes")
-    return moment.astimezone(SHANGHAI).strftime(fmt)
+    return shanghai_format(moment, fmt)
+
+
+# strftime formats that are a prefix of isoformat(sep=" "): their length in characters.
+_ISO_PREFIXES = {"%Y-%m-%d %H:%M:%S": 19, "%Y-%m-%d %H:%M": 16, "%Y-%m-%d": 10}
+
+
+def shanghai_format(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """`moment` in Beijing time, as strftime(fmt) writes it.
+
+    The formats the pages use are cut from isoformat() instead: strftime costs ~2.5 µs a call, and a 50-row
+    member page formats over a hundred times. isoformat pads a year below 1000 to four digits where strftime
+    does not, so those years take strftime.
+    """
+    local = moment.astimezone(SHANGHAI)
+    length = _ISO_PREFIXES.get(fmt)
+    if length is not None and local.year >= 1000:
+        return local.isoformat(sep=" ", timespec="seconds")[:length]
+    return local.strftime(fmt)
 
 
 def mainland_mobile(identifier: str) -> str | None:

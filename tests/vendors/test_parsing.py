@@ -17,6 +17,7 @@ from ledger.vendors.parsing import (
     from_epoch,
     mainland_mobile,
     shanghai_datetime,
+    shanghai_format,
     shanghai_text,
 )
 
@@ -97,3 +98,17 @@ def test_filters_are_written_in_beijing_time_and_naive_times_are_refused():
 )
 def test_mainland_mobile_numbers(identifier, expected):
     assert mainland_mobile(identifier) == expected
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%H:%M", "%Y年%m月%d日"])
+def test_shanghai_format_writes_what_strftime_writes(fmt):
+    moments = [
+        datetime(2026, 11, 30, 23, 59, 59, 999_999, tzinfo=UTC),  # the next day in Beijing; microseconds dropped
+        datetime(2026, 1, 1, 0, 0, tzinfo=SHANGHAI),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 12, 0, tzinfo=SHANGHAI),  # a three-digit year: strftime does not pad it
+        datetime(9999, 12, 31, 15, 0, tzinfo=UTC),
+    ]
+    for moment in moments:
+        assert shanghai_format(moment, fmt) == moment.astimezone(SHANGHAI).strftime(fmt)
+    assert shanghai_format(moments[0], fmt) == shanghai_text(moments[0], fmt)
