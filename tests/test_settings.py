@@ -108,7 +108,7 @@ def test_database_and_cache_urls_switch_to_postgresql_and_redis():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-4:] == [
-        "django.db.backends.postgresql",
+        "pointsadmin.postgresql",
         "pointsadmin.cache.SharedPoolRedisCache",
         "Asia/Shanghai",
         "zh-hans",
