@@ -333,29 +333,29 @@ class KingdeeClient(HttpVendorClient):
         where = f"data.rows[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
         # Every field is a string (the doc's Row table); numbers are accepted too.
-        after = as_optional_decimal(row.get("integral"), f"{where}.integral", vendor=self.vendor)
-        before = as_optional_decimal(row.get("last_integral"), f"{where}.last_integral", vendor=self.vendor)
-        occur = as_optional_decimal(row.get("occur"), f"{where}.occur", vendor=self.vendor)
+        after = as_optional_decimal(row.get("integral"), (where, "integral"), vendor=self.vendor)
+        before = as_optional_decimal(row.get("last_integral"), (where, "last_integral"), vendor=self.vendor)
+        occur = as_optional_decimal(row.get("occur"), (where, "occur"), vendor=self.vendor)
         change = _signed_change(occur, before, after)
         if change is None:
-            raise bad_response(self.vendor, f"{where}.occur")
-        return PointsTransaction(
+            raise bad_response(self.vendor, (where, "occur"))
+        return PointsTransaction.build(
             connection_id=self.config.id,
-            record_id=as_text(row.get("id"), f"{where}.id", vendor=self.vendor),
-            member_id=as_text(row.get("member_id"), f"{where}.member_id", vendor=self.vendor),
+            record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),
+            member_id=as_text(row.get("member_id"), (where, "member_id"), vendor=self.vendor),
             occurred_at=shanghai_datetime(
-                row.get("create_time"), f"{where}.create_time", vendor=self.vendor, formats=_TIME_FORMATS
+                row.get("create_time"), (where, "create_time"), vendor=self.vendor, formats=_TIME_FORMATS
             ),
             change=change,
             direction=Direction.SUBTRACT if change < 0 else Direction.ADD,
             balance_before=before,
             balance_after=after,
-            type_code=as_text(row.get("type_number"), f"{where}.type_number", vendor=self.vendor)
-            or as_text(row.get("type_id"), f"{where}.type_id", vendor=self.vendor),
-            type_name=as_text(row.get("type_name"), f"{where}.type_name", vendor=self.vendor),
-            member_name=as_text(row.get("member_name"), f"{where}.member_name", vendor=self.vendor),
+            type_code=as_text(row.get("type_number"), (where, "type_number"), vendor=self.vendor)
+            or as_text(row.get("type_id"), (where, "type_id"), vendor=self.vendor),
+            type_name=as_text(row.get("type_name"), (where, "type_name"), vendor=self.vendor),
+            member_name=as_text(row.get("member_name"), (where, "member_name"), vendor=self.vendor),
             # Not in the doc's Row table ("member_*" fields vary): taken when present.
-            mobile=as_text(row.get("member_mobile") or row.get("mobile"), f"{where}.mobile", vendor=self.vendor),
+            mobile=as_text(row.get("member_mobile") or row.get("mobile"), (where, "mobile"), vendor=self.vendor),
             raw=dict(row),
         )
 

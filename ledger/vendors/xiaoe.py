@@ -300,20 +300,20 @@ class XiaoeClient(HttpVendorClient):
     def _balance(self, row: Any, index: int) -> MemberBalance:
         where = f"data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        user_id = as_text(row.get("user_id"), f"{where}.user_id", vendor=self.vendor)
+        user_id = as_text(row.get("user_id"), (where, "user_id"), vendor=self.vendor)
         if not user_id:
-            raise bad_response(self.vendor, f"{where}.user_id")
+            raise bad_response(self.vendor, (where, "user_id"))
         created = row.get("created_at")
         return MemberBalance(
             connection_id=self.config.id,
             member_id=user_id,
             # Integers in the doc; strings accepted as well.
-            total=as_optional_decimal(row.get("total_balance"), f"{where}.total_balance", vendor=self.vendor),
-            available=as_optional_decimal(row.get("balance"), f"{where}.balance", vendor=self.vendor),
-            frozen=as_optional_decimal(row.get("freeze_balance"), f"{where}.freeze_balance", vendor=self.vendor),
+            total=as_optional_decimal(row.get("total_balance"), (where, "total_balance"), vendor=self.vendor),
+            available=as_optional_decimal(row.get("balance"), (where, "balance"), vendor=self.vendor),
+            frozen=as_optional_decimal(row.get("freeze_balance"), (where, "freeze_balance"), vendor=self.vendor),
             as_of=timezone.now(),
             first_earned_at=(
-                shanghai_datetime(created, f"{where}.created_at", vendor=self.vendor, formats=_TIME_FORMATS)
+                shanghai_datetime(created, (where, "created_at"), vendor=self.vendor, formats=_TIME_FORMATS)
                 if created
                 else None
             ),
@@ -346,25 +346,25 @@ class XiaoeClient(HttpVendorClient):
     def _flow(self, row: Any, user_id: str, year_month: str, index: int) -> PointsTransaction:
         where = f"{year_month}: data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        flow_type = as_int(row.get("flow_type"), f"{where}.flow_type", vendor=self.vendor)
+        flow_type = as_int(row.get("flow_type"), (where, "flow_type"), vendor=self.vendor)
         direction = _FLOW_TYPES.get(flow_type)
         if direction is None:
-            raise bad_response(self.vendor, f"{where}.flow_type")
+            raise bad_response(self.vendor, (where, "flow_type"))
         # flow_count is an int (VENDORS.md §2); flow_type carries the sign, so it is read as a magnitude.
         # Frozen points leave what the member can spend: negative, like a subtraction.
-        count = abs(as_decimal(row.get("flow_count"), f"{where}.flow_count", vendor=self.vendor))
+        count = abs(as_decimal(row.get("flow_count"), (where, "flow_count"), vendor=self.vendor))
         record_id = row.get("flow_id") if row.get("flow_id") not in (None, "") else row.get("id")
-        return PointsTransaction(
+        return PointsTransaction.build(
             connection_id=self.config.id,
-            record_id=as_text(record_id, f"{where}.flow_id", vendor=self.vendor),
-            member_id=as_text(row.get("user_id"), f"{where}.user_id", vendor=self.vendor) or user_id,
+            record_id=as_text(record_id, (where, "flow_id"), vendor=self.vendor),
+            member_id=as_text(row.get("user_id"), (where, "user_id"), vendor=self.vendor) or user_id,
             occurred_at=shanghai_datetime(
-                row.get("created_at"), f"{where}.created_at", vendor=self.vendor, formats=_TIME_FORMATS
+                row.get("created_at"), (where, "created_at"), vendor=self.vendor, formats=_TIME_FORMATS
             ),
             change=count if direction == Direction.ADD else -count,
             direction=direction,
-            type_code=as_text(row.get("business_type"), f"{where}.business_type", vendor=self.vendor),
-            description=as_text(row.get("remark"), f"{where}.remark", vendor=self.vendor),
+            type_code=as_text(row.get("business_type"), (where, "business_type"), vendor=self.vendor),
+            description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor),
             raw=dict(row),
         )
 

@@ -177,23 +177,23 @@ class XinyueClient(HttpVendorClient):
     def _transaction(self, row: Any, openid: str, index: int) -> PointsTransaction:
         where = f"data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        bill_type = as_int(row.get("bill_type"), f"{where}.bill_type", vendor=self.vendor)
+        bill_type = as_int(row.get("bill_type"), (where, "bill_type"), vendor=self.vendor)
         direction = _BILL_TYPES.get(bill_type)
         if direction is None:
-            raise bad_response(self.vendor, f"{where}.bill_type")
+            raise bad_response(self.vendor, (where, "bill_type"))
         # amount: a string in the doc's table, an integer in its example (VENDORS.md §1): both accepted.
         # bill_type carries the sign; the amount is taken as a magnitude in case it is signed too.
-        amount = abs(as_decimal(row.get("amount"), f"{where}.amount", vendor=self.vendor))
-        return PointsTransaction(
+        amount = abs(as_decimal(row.get("amount"), (where, "amount"), vendor=self.vendor))
+        return PointsTransaction.build(
             connection_id=self.config.id,
-            record_id=as_text(row.get("id"), f"{where}.id", vendor=self.vendor),  # none documented
+            record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
             member_id=openid,
             # create_time: "unix time in ms" says the table, but the example (123467677) is seconds-sized:
             # read by magnitude (parsing.from_epoch).
-            occurred_at=from_epoch(row.get("create_time"), f"{where}.create_time", vendor=self.vendor),
+            occurred_at=from_epoch(row.get("create_time"), (where, "create_time"), vendor=self.vendor),
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
-            description=as_text(row.get("desc"), f"{where}.desc", vendor=self.vendor),
+            description=as_text(row.get("desc"), (where, "desc"), vendor=self.vendor),
             raw=dict(row),
         )
 

@@ -399,8 +399,10 @@ def test_full_timestamps_are_beijing_time(vendor_http, client):
 )
 def test_unreadable_rows_are_bad_responses(vendor_http, client, row, field):
     expect_token(vendor_http)
-    expect_records(vendor_http, {"member_id": "M001", "page": "1", "page_size": "20"}, records_reply([record(**row)]))
-    with pytest.raises(VendorBadResponse, match=field):
+    reply = records_reply([record(), record(**row)])
+    expect_records(vendor_http, {"member_id": "M001", "page": "1", "page_size": "20"}, reply)
+    # The message names the row and the field: "… could not read (data.rows[1].occur)."
+    with pytest.raises(VendorBadResponse, match=rf"data\.rows\[1\]\.{field}\b"):
         client.member_history(member=MEMBER, query=HistoryQuery())
 
 

@@ -47,7 +47,19 @@ def test_anything_else_is_a_bad_response_naming_the_field(value):
 def test_missing_optional_numbers_are_unknown_not_zero():
     assert as_optional_decimal(None, "f", vendor="x") is None
     assert as_optional_decimal("", "f", vendor="x") is None
+    assert as_optional_decimal("  ", "f", vendor="x") is None
     assert as_optional_decimal("0", "f", vendor="x") == 0
+
+
+@pytest.mark.parametrize("value", [500, "500", " -20 ", "+3.50", ".5", "7.", Decimal("0.1")])
+def test_optional_numbers_read_present_values_as_as_decimal_does(value):
+    assert as_optional_decimal(value, "f", vendor="x") == as_decimal(value, "f", vendor="x")
+
+
+@pytest.mark.parametrize("value", [True, "abc", "1e5", "NaN", " Infinity", 1.5, [], {}, "1,000", "1_000", "--1"])
+def test_optional_numbers_refuse_what_as_decimal_refuses_naming_row_and_field(value):
+    with pytest.raises(VendorBadResponse, match=r"data\.rows\[2\]\.occur"):
+        as_optional_decimal(value, ("data.rows[2]", "occur"), vendor="x")
 
 
 def test_integers_accept_strings_but_not_fractions_or_booleans():
