@@ -171,22 +171,25 @@ def shanghai_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return shanghai_format(moment, fmt)
 
 
-# strftime formats that are a prefix of isoformat(sep=" "): their length in characters.
-_ISO_PREFIXES = {"%Y-%m-%d %H:%M:%S": 19, "%Y-%m-%d %H:%M": 16, "%Y-%m-%d": 10}
+# strftime formats that are a prefix of "%Y-%m-%d %H:%M:%S": their length in characters.
+_WALL_CLOCK_PREFIXES = {"%Y-%m-%d %H:%M:%S": 19, "%Y-%m-%d %H:%M": 16, "%Y-%m-%d": 10}
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
 
 
 def shanghai_format(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """`moment` in Beijing time, as strftime(fmt) writes it.
 
-    The formats the pages use are cut from isoformat() instead: strftime costs ~2.5 µs a call, and a 50-row
-    member page formats over a hundred times. isoformat pads a year below 1000 to four digits where strftime
-    does not, so those years take strftime.
+    The formats the pages use are put together from the fields instead: a 50-row member page formats over a
+    hundred times, and strftime costs three times as much (isoformat, with its offset, more than twice). A year
+    below 1000, which strftime does not pad, takes strftime.
     """
     local = moment.astimezone(SHANGHAI)
-    length = _ISO_PREFIXES.get(fmt)
-    if length is not None and local.year >= 1000:
-        return local.isoformat(sep=" ", timespec="seconds")[:length]
-    return local.strftime(fmt)
+    length = _WALL_CLOCK_PREFIXES.get(fmt)
+    if length is None or local.year < 1000:
+        return local.strftime(fmt)
+    two = _TWO_DIGITS
+    text = f"{local.year}-{two[local.month]}-{two[local.day]} {two[local.hour]}:{two[local.minute]}:{two[local.second]}"
+    return text[:length]
 
 
 def mainland_mobile(identifier: str) -> str | None:
