@@ -142,6 +142,8 @@ class HistoryFilterForm(PagingMixin):
     type_code = forms.CharField(label=_("Type code"), required=False, max_length=64, strip=True)
 
     default_period = "30d"
+    # What to show first, then how many rows (page_size, declared first by PagingMixin, goes last).
+    field_order = ["period", "start", "end", "direction", "type_code"]
 
     def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
         original = data

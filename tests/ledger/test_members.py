@@ -235,6 +235,22 @@ def test_member_page_shows_history_in_shanghai_time_and_audits(support_client, v
     assert '<details class="raw">' not in html  # raw rows are for admins
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_member_page_filters_read_in_order_with_rows_per_page_last(
+    support_client, vendor_http, kingdee_connection, language
+):
+    fake_member(vendor_http)
+    support_client.cookies["django_language"] = language
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    form = html[html.index('<form class="card filters"') :]
+    labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
+    expected = {
+        "en": ["Period", "From", "To", "Type code", "Rows per page"],
+        "zh-hans": ["时间范围", "开始日期", "结束日期", "类型编码", "每页条数"],
+    }
+    assert labels == expected[language]
+
+
 def test_first_page_is_one_kingdee_call_whose_newest_row_is_the_balance(
     support_client, vendor_http, kingdee_connection
 ):
