@@ -30,8 +30,8 @@ _WALL_CLOCK_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-
 
 
 # The field a reader checks, named in its error: "data.count", or (where, name) for "data.rows[3].occur". A row's
-# fields pass the pair, so that the name is put together only when a value is wrong (a history page reads a
-# dozen fields on each of up to 100 rows; building each name up front cost a fifth of parsing a row).
+# fields pass the pair, so that the name is put together only when a value is wrong: a history page reads a
+# dozen fields on each of up to 100 rows.
 What = str | tuple[str, str]
 
 
