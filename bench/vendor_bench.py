@@ -35,9 +35,9 @@ django.setup()
 
 import requests  # noqa: E402
 
-from ledger.vendors.registry import client_class  # noqa: E402
-from ledger.vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
 from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS  # noqa: E402
+from vendors.registry import client_class  # noqa: E402
+from vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
 
 MEMBERS = {
     "xinyue": MemberRef(LookupKind.OPENID, DEMO_IDENTIFIERS["xinyue_openid"]),

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.models import VendorConnection
 from connections.services import ConnectionInput
-from ledger.vendors.base import CredentialField
-from ledger.vendors.registry import client_class
+from vendors.base import CredentialField
+from vendors.registry import client_class
 
 # Form field names of credentials carry a prefix, so that a vendor credential called e.g. "name"
 # can never collide with the connection's own fields.

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from connections.fields import EncryptedJSONField
-from ledger.vendors.registry import client_class, vendor_kinds
-from ledger.vendors.results import ConnectionConfig
+from vendors.registry import client_class, vendor_kinds
+from vendors.results import ConnectionConfig
 
 
 def _vendor_choices() -> list[tuple[str, str]]:

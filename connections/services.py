@@ -23,12 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditAction
+from audit.records import audit_record
+from connections.clients import connection_client
 from connections.fields import DecryptionFailed, rotate_ciphertext
 from connections.models import VendorConnection
-from ledger.audit import audit_record
-from ledger.models import AuditAction
-from ledger.services.connections import connection_client
-from ledger.vendors.exceptions import VendorError
+from vendors.exceptions import VendorError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

@@ -21,8 +21,8 @@ from connections import services
 from connections.fields import DecryptionFailed
 from connections.forms import ConnectionForm, ToggleForm, connection_form_class
 from connections.models import VendorConnection
-from ledger.vendors.registry import client_class, vendor_choices
 from pointsadmin import roles
+from vendors.registry import client_class, vendor_choices
 
 NAV = {"nav_section": "connections"}
 

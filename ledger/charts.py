@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ledger.vendors.parsing import shanghai_format
-from ledger.vendors.results import PointsTransaction
+from vendors.parsing import shanghai_format
+from vendors.results import PointsTransaction
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 34

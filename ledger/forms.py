@@ -15,10 +15,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors.base import VendorClient
-from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import Direction, RankingField
 from pointsadmin.quick_forms import QuickCopyForm
+from vendors.base import VendorClient
+from vendors.parsing import SHANGHAI
+from vendors.results import Direction, RankingField
 
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20

@@ -16,16 +16,17 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditAction
+from audit.records import audit_record, mask_mobile
+from connections.clients import enabled_connection
 from ledger import forms
-from ledger.audit import audit_record, mask_mobile
 from ledger.charts import history_chart
 from ledger.exports import csv_response
-from ledger.models import AuditAction
 from ledger.services import listings, members
-from ledger.services.connections import Outcome, call_vendor, enabled_connection
-from ledger.vendors.exceptions import VendorError
-from ledger.vendors.results import Capability, HistoryQuery, LookupKind, PointsTransaction
+from ledger.services.connections import Outcome, call_vendor
 from pointsadmin import roles
+from vendors.exceptions import VendorError
+from vendors.results import Capability, HistoryQuery, LookupKind, PointsTransaction
 
 
 def wants_partial(request: HttpRequest) -> bool:

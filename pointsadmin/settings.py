@@ -79,8 +79,9 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "pointsadmin.apps.PointsAdminConfig",
-    "ledger",
     "connections",
+    "ledger",
+    "audit",
 ]
 
 MIDDLEWARE = [

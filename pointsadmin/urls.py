@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from ledger import audit_views
+from audit import views as audit_views
 from pointsadmin import views
 
 urlpatterns = [

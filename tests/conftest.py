@@ -9,11 +9,10 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.test import Client
 
-from connections.enabled import forget_snapshot
 from connections.models import VendorConnection
-from ledger.vendors.tokens import forget_local_copies
 from pointsadmin import roles
 from pointsadmin.access import forget_users
+from vendors.tokens import forget_local_copies
 
 pytest_plugins = ["tests.secret_sweep"]
 
@@ -34,7 +33,7 @@ TEST_CREDENTIALS: dict[str, dict[str, str]] = {
 
 
 def _secret_values() -> list[str]:
-    from ledger.vendors.registry import client_class
+    from vendors.registry import client_class
 
     values = []
     for vendor, credentials in TEST_CREDENTIALS.items():
@@ -74,7 +73,6 @@ def _clear_cache() -> None:
 def clean_cache() -> Iterator[None]:
     # This process's copies of users, connections and tokens go with the cache: each test starts as a new worker.
     forget_users()
-    forget_snapshot()
     forget_local_copies()
     _clear_cache()
     yield
@@ -136,7 +134,7 @@ def make_connection(db) -> Callable[..., VendorConnection]:
     """make_connection("kingdee", base_url=..., name=...) with the TEST_CREDENTIALS of that vendor."""
 
     def make(vendor: str, **fields: object) -> VendorConnection:
-        from ledger.vendors.registry import client_class
+        from vendors.registry import client_class
 
         defaults: dict[str, object] = {
             "name": f"{vendor}-test",

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from ledger.models import AuditAction
+from audit.models import AuditAction
 from pointsadmin.context_processors import navigation
 from tests.conftest import PASSWORD
 
@@ -105,7 +105,7 @@ def test_htmx_comes_from_our_own_static_files_not_a_cdn(support_client):
 
 @pytest.mark.django_db
 def test_audit_log_pages_and_filters_by_user_and_action(admin_client, admin_user, support_user):
-    from ledger.audit import audit_record
+    from audit.records import audit_record
 
     for number in range(60):
         audit_record(user=support_user, action=AuditAction.MEMBER_LOOKUP, target=f"1380000{number:04d}")
@@ -129,7 +129,7 @@ def test_audit_log_pages_and_filters_by_user_and_action(admin_client, admin_user
     "bad", [{"page": "abc"}, {"page": "-1"}, {"page": "10" * 20}, {"user": "<script>"}, {"action": "x" * 5000}]
 )
 def test_audit_log_survives_bad_parameters(admin_client, admin_user, bad):
-    from ledger.audit import audit_record
+    from audit.records import audit_record
 
     audit_record(user=admin_user, action=AuditAction.CONNECTION_CREATED, target="kingdee-test")
     response = admin_client.get(reverse("audit_log"), bad)
@@ -142,7 +142,7 @@ def test_audit_log_survives_bad_parameters(admin_client, admin_user, bad):
 
 @pytest.mark.django_db
 def test_a_bad_audit_filter_leaves_the_valid_ones_applied(admin_client, admin_user, support_user):
-    from ledger.audit import audit_record
+    from audit.records import audit_record
 
     audit_record(user=support_user, action=AuditAction.MEMBER_LOOKUP, target="M-support")
     audit_record(user=admin_user, action=AuditAction.CONNECTION_CREATED, target="kingdee-test")
@@ -168,8 +168,8 @@ def test_audit_log_htmx_request_gets_only_the_table(admin_client):
 
 @pytest.mark.django_db
 def test_users_keep_their_audit_history_after_deletion(admin_user):
-    from ledger.audit import audit_record
-    from ledger.models import AuditEntry
+    from audit.models import AuditEntry
+    from audit.records import audit_record
 
     user = User.objects.create_user("temp", password=PASSWORD)
     audit_record(user=user, action=AuditAction.MEMBER_LOOKUP, target="abc")

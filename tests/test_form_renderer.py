@@ -9,8 +9,8 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 
 from ledger import forms as ledger_forms
-from ledger.vendors.registry import client_class
 from pointsadmin.form_renderer import FastWidgetRenderer
+from vendors.registry import client_class
 
 NASTY = '"><script>alert(1)</script>&amp;'
 

@@ -9,11 +9,11 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from audit.views import AuditFilterForm
 from ledger import forms as ledger_forms
-from ledger.audit_views import AuditFilterForm
-from ledger.vendors.kingdee import KingdeeClient
-from ledger.vendors.xinyue import XinyueClient
 from pointsadmin.quick_forms import QuickCopyForm, _QuickCopyFields, copied_field
+from vendors.kingdee import KingdeeClient
+from vendors.xinyue import XinyueClient
 
 FIELDS = {
     "text": forms.CharField(label=_("Text"), max_length=5, widget=forms.TextInput(attrs={"class": "wide"})),

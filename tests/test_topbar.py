@@ -9,7 +9,7 @@ from django.template import engines
 from django.test import RequestFactory
 from django.utils import translation
 
-from ledger.audit import mask_mobile
+from audit.records import mask_mobile
 from pointsadmin.context_processors import navigation
 
 # The markup of base.html before the tags, as Django renders it.

@@ -1,4 +1,4 @@
-"""Resolving vendor connections to clients, and calling several vendors at once."""
+"""Calling vendors: one call that never breaks a page, several calls at once."""
 
 from __future__ import annotations
 
@@ -13,43 +13,12 @@ from typing import Generic, TypeVar
 
 from django.utils import translation
 
-from connections.enabled import enabled_connections
-from connections.models import VendorConnection
-from ledger.vendors.base import VendorClient
-from ledger.vendors.exceptions import VendorError
-from ledger.vendors.registry import client_class
-from ledger.vendors.results import Capability
+from vendors.exceptions import VendorError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 K = TypeVar("K")
-
-
-def connection_client(connection: VendorConnection) -> VendorClient:
-    return client_class(connection.vendor)(connection.to_config())
-
-
-def connection_capabilities(connection: VendorConnection) -> frozenset[Capability]:
-    try:
-        return client_class(connection.vendor).capabilities
-    except LookupError:
-        return frozenset()
-
-
-def connections_with(capability: Capability) -> list[VendorConnection]:
-    """Enabled connections whose vendor offers `capability`, in display order."""
-    return [connection for connection in enabled_connections() if capability in connection_capabilities(connection)]
-
-
-def enabled_connection(pk: int, capability: Capability | None = None) -> VendorConnection | None:
-    """The enabled connection `pk` (offering `capability`), or None: views turn None into a message or 404."""
-    connection = next((connection for connection in enabled_connections() if connection.pk == pk), None)
-    if connection is None:
-        return None
-    if capability is not None and capability not in connection_capabilities(connection):
-        return None
-    return connection
 
 
 @dataclass(frozen=True)
@@ -73,7 +42,7 @@ def call_vendor(call: Callable[[], T]) -> Outcome[T]:
         return Outcome(error=error)
 
 
-# One pool per process, kept between requests: vendor sessions are per thread (ledger.vendors.http.session_for),
+# One pool per process, kept between requests: vendor sessions are per thread (vendors.http.session_for),
 # so long-lived threads keep their keep-alive connections instead of opening new ones on every page.
 VENDOR_POOL_THREADS = 32
 _pool_lock = threading.Lock()

@@ -7,12 +7,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from connections.clients import connection_client, connections_with
 from connections.models import VendorConnection
 from ledger.forms import day_end, day_start
-from ledger.services.connections import connection_client, connections_with
 from ledger.services.members import all_pages
-from ledger.vendors.parsing import shanghai_format
-from ledger.vendors.results import (
+from vendors.parsing import shanghai_format
+from vendors.results import (
     Capability,
     Direction,
     LedgerQuery,

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from connections.enabled import enabled_connections
+from connections.clients import connection_client, enabled_connections
 from connections.models import VendorConnection
-from ledger.services.connections import Outcome, call_vendor, call_vendors_concurrently, connection_client
-from ledger.vendors.base import VendorClient
-from ledger.vendors.registry import client_class
-from ledger.vendors.results import (
+from ledger.services.connections import Outcome, call_vendor, call_vendors_concurrently
+from vendors.base import VendorClient
+from vendors.registry import client_class
+from vendors.results import (
     Capability,
     HistoryQuery,
     LookupKind,

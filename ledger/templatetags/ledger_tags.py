@@ -16,10 +16,10 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from ledger.audit import mask_mobile
-from ledger.vendors.parsing import shanghai_format
-from ledger.vendors.results import Direction, PointsTransaction
+from audit.records import mask_mobile
 from pointsadmin.templatetags.memoized_url import reverse_once
+from vendors.parsing import shanghai_format
+from vendors.results import Direction, PointsTransaction
 
 register = template.Library()
 

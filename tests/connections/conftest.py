@@ -8,8 +8,8 @@ import pytest
 import responses
 
 from connections.forms import CREDENTIAL_PREFIX
-from ledger.vendors.registry import client_class
 from tests.conftest import TEST_CREDENTIALS
+from vendors.registry import client_class
 
 
 @pytest.fixture

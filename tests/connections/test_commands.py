@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
-from ledger.models import AuditAction, AuditEntry
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values
 

@@ -21,13 +21,13 @@ from django.utils import translation
 from requests import PreparedRequest
 from responses import matchers
 
+from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
-from ledger.models import AuditAction, AuditEntry
-from ledger.vendors import http
-from ledger.vendors.base import VendorClient
-from ledger.vendors.registry import client_class
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values
+from vendors import http
+from vendors.base import VendorClient
+from vendors.registry import client_class
 
 pytestmark = pytest.mark.django_db
 

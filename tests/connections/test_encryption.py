@@ -13,10 +13,10 @@ from django.db.models import TextField, Value
 from django.urls import reverse
 from django.utils import translation
 
+from audit.models import AuditAction, AuditEntry
+from connections.clients import connection_client
 from connections.fields import DecryptionFailed
 from connections.models import VendorConnection
-from ledger.models import AuditAction, AuditEntry
-from ledger.services.connections import connection_client
 from tests.conftest import TEST_CREDENTIALS
 
 pytestmark = pytest.mark.django_db

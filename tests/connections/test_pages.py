@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
-from ledger.models import AuditAction, AuditEntry
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values, secret_values
 
@@ -148,7 +148,7 @@ def test_list_without_connections_says_so_and_offers_each_vendor(admin_client):
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_create_form_is_built_from_the_vendors_credential_fields(admin_client, vendor):
-    from ledger.vendors.registry import client_class
+    from vendors.registry import client_class
 
     html = admin_client.get(reverse("connections:create", args=[vendor])).content.decode()
     vendor_class = client_class(vendor)

@@ -17,10 +17,10 @@ import django
 
 django.setup()
 
-from ledger.vendors.registry import client_class  # noqa: E402
-from ledger.vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
 from sandbox.demo import DEMO_IDENTIFIERS  # noqa: E402
 from tests.conftest import TEST_CREDENTIALS  # noqa: E402
+from vendors.registry import client_class  # noqa: E402
+from vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
 
 MEMBERS = {
     "xinyue": MemberRef(LookupKind.OPENID, DEMO_IDENTIFIERS["xinyue_openid"]),

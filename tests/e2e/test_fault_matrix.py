@@ -18,9 +18,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from ledger.vendors import exceptions
 from sandbox.demo import DEMO_IDENTIFIERS
 from sandbox.testing import SandboxHandle, running_sandbox
+from vendors import exceptions
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.services.connections import connection_client
-from ledger.vendors.results import LookupKind, MemberRef
+from connections.clients import connection_client
 from sandbox.demo import DEMO_IDENTIFIERS
 from sandbox.testing import running_sandbox
+from vendors.results import LookupKind, MemberRef
 
 pytestmark = pytest.mark.e2e
 

@@ -92,6 +92,6 @@ def english(settings):
 
 @pytest.fixture(autouse=True)
 def no_retry_pauses(monkeypatch):
-    from ledger.vendors import http
+    from vendors import http
 
     monkeypatch.setattr(http, "pause", lambda seconds: None)

@@ -10,9 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from audit.models import AuditAction, AuditEntry
 from ledger.charts import balance_points, history_chart
-from ledger.models import AuditAction, AuditEntry
-from ledger.vendors.results import Direction, PointsTransaction
 from tests.ledger.conftest import (
     MOBILE,
     XIAOE_BATCH_URL,
@@ -24,6 +23,7 @@ from tests.ledger.conftest import (
     xiaoe_balances_reply,
     xiaoe_token,
 )
+from vendors.results import Direction, PointsTransaction
 
 pytestmark = pytest.mark.django_db
 

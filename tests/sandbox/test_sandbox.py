@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from ledger.vendors.kingdee import KingdeeClient
-from ledger.vendors.results import ConnectionConfig
 from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS
 from sandbox.server import SandboxState
 from sandbox.signing import gateway_signature
 from sandbox.testing import SandboxHandle, running_sandbox
 from tests.conftest import TEST_CREDENTIALS
+from vendors.kingdee import KingdeeClient
+from vendors.results import ConnectionConfig
 
 XIAOE = TEST_CREDENTIALS["xiaoe"]
 # The vendor documents' example (VENDORS.md §3).
@@ -142,7 +142,7 @@ def _kingdee_get(sandbox: SandboxHandle, path: str, params: dict[str, str], *, a
 
 
 def _kingdee_token(sandbox: SandboxHandle) -> str:
-    from ledger.vendors.kingdee import app_signature
+    from vendors.kingdee import app_signature
 
     credentials = TEST_CREDENTIALS["kingdee"]
     params = {

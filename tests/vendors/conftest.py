@@ -14,10 +14,10 @@ import responses
 from django.conf import settings
 from django.test import override_settings
 
-from ledger.vendors import http
-from ledger.vendors.results import ConnectionConfig
 from pointsadmin.logging import VendorCallRecord, current_vendor_calls
 from tests.conftest import TEST_CREDENTIALS
+from vendors import http
+from vendors.results import ConnectionConfig
 
 # Hosts under .test never resolve: should a fake ever be missing, nothing leaves the machine.
 BASE_URLS = {

@@ -1,4 +1,4 @@
-"""The shared HTTP plumbing (ledger/vendors/http.py): sessions, timeouts, bounded retries, error mapping,
+"""The shared HTTP plumbing (vendors/http.py): sessions, timeouts, bounded retries, error mapping,
 call records, and no secret in any error. Exercised through a minimal client so that each rule is seen alone;
 the vendor modules' own tests cover the same rules on their real endpoints."""
 
@@ -16,8 +16,8 @@ import pytest
 import requests
 from responses import matchers
 
-from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import (
+from vendors.base import CredentialField
+from vendors.exceptions import (
     VendorAuthError,
     VendorBadResponse,
     VendorRateLimited,
@@ -26,9 +26,9 @@ from ledger.vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from ledger.vendors.http import HttpVendorClient, JsonObject, result_page, session_for
-from ledger.vendors.results import ConnectionConfig
-from ledger.vendors.xiaoe import XiaoeClient
+from vendors.http import HttpVendorClient, JsonObject, result_page, session_for
+from vendors.results import ConnectionConfig
+from vendors.xiaoe import XiaoeClient
 
 URL = "https://demo.vendor.test/read"
 SECRET = "demo-secret-5e6f7a8b9c0d"

@@ -17,8 +17,10 @@ import responses
 from django.utils import translation
 from responses import matchers
 
-from ledger.vendors import kingdee
-from ledger.vendors.exceptions import (
+from tests.conftest import TEST_CREDENTIALS
+from tests.fake_replies import record, records_reply
+from vendors import kingdee
+from vendors.exceptions import (
     VendorAuthError,
     VendorBadResponse,
     VendorQueryError,
@@ -26,11 +28,9 @@ from ledger.vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from ledger.vendors.kingdee import KingdeeClient, app_signature, kingdee_encode, kingdee_signature, string_to_sign
-from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import Capability, Direction, HistoryQuery, LedgerQuery, LookupKind, MemberRef
-from tests.conftest import TEST_CREDENTIALS
-from tests.fake_replies import record, records_reply
+from vendors.kingdee import KingdeeClient, app_signature, kingdee_encode, kingdee_signature, string_to_sign
+from vendors.parsing import SHANGHAI
+from vendors.results import Capability, Direction, HistoryQuery, LedgerQuery, LookupKind, MemberRef
 
 BASE = "https://kingdee.vendor.test"
 TOKEN_PATH = "/jdyconnector/app_management/kingdee_auth_token"
@@ -330,7 +330,7 @@ def test_other_error_codes_are_shown(vendor_http, client):
 
 
 def test_429_is_retried_then_rate_limited(vendor_http, client, pauses):
-    from ledger.vendors.exceptions import VendorRateLimited
+    from vendors.exceptions import VendorRateLimited
 
     expect_token(vendor_http)
     for _ in range(3):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.vendors.exceptions import VendorBadResponse
-from ledger.vendors.parsing import (
+from vendors.exceptions import VendorBadResponse
+from vendors.parsing import (
     SHANGHAI,
     as_decimal,
     as_int,

@@ -1,4 +1,4 @@
-"""The client-side rate limit shared through the cache (ledger/vendors/ratelimit.py): Xiaoe's 500 calls per
+"""The client-side rate limit shared through the cache (vendors/ratelimit.py): Xiaoe's 500 calls per
 10 s must never be exceeded in any window, by all workers together. Proven with a small limit so that the
 test takes seconds, on the local-memory cache and on Redis."""
 
@@ -11,9 +11,9 @@ import time
 import pytest
 import responses
 
-from ledger.vendors.exceptions import VendorRateLimited
-from ledger.vendors.ratelimit import CacheRateLimiter, RateLimit
-from ledger.vendors.xiaoe import XiaoeClient
+from vendors.exceptions import VendorRateLimited
+from vendors.ratelimit import CacheRateLimiter, RateLimit
+from vendors.xiaoe import XiaoeClient
 
 BASE = "https://xiaoe.vendor.test"
 TOKEN_URL = BASE + "/token"

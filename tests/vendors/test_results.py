@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import Direction, PointsTransaction
+from vendors.parsing import SHANGHAI
+from vendors.results import Direction, PointsTransaction
 
 REQUIRED = {
     "connection_id": 3,

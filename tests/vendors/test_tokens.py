@@ -1,4 +1,4 @@
-"""The token cache (ledger/vendors/tokens.py): one token per connection for the whole deployment, refreshed
+"""The token cache (vendors/tokens.py): one token per connection for the whole deployment, refreshed
 before expiry, fetched once however many threads and processes ask at the same moment. Run on the
 local-memory cache and on the real Redis; the cross-process test needs Redis (as production does)."""
 
@@ -19,12 +19,12 @@ from django.core.cache import cache
 from django.test import override_settings
 from responses import matchers
 
-from ledger.vendors import tokens
-from ledger.vendors.exceptions import VendorAuthError, VendorTimeout
-from ledger.vendors.results import LookupKind, MemberRef
-from ledger.vendors.tokens import TokenStore, fingerprint
-from ledger.vendors.xinyue import XinyueClient
 from tests.vendors.conftest import REDIS_URL
+from vendors import tokens
+from vendors.exceptions import VendorAuthError, VendorTimeout
+from vendors.results import LookupKind, MemberRef
+from vendors.tokens import TokenStore, fingerprint
+from vendors.xinyue import XinyueClient
 
 BASE = "https://xinyue.vendor.test"
 TOKEN_URL = BASE + "/upbot/api/auth/GetAccessToken"

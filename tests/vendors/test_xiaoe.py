@@ -13,10 +13,11 @@ import responses
 from django.utils import timezone, translation
 from responses import matchers
 
-from ledger.vendors import xiaoe
-from ledger.vendors.exceptions import VendorAuthError, VendorBadResponse, VendorQueryError, VendorRejected
-from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import (
+from tests.conftest import TEST_CREDENTIALS
+from vendors import xiaoe
+from vendors.exceptions import VendorAuthError, VendorBadResponse, VendorQueryError, VendorRejected
+from vendors.parsing import SHANGHAI
+from vendors.results import (
     Capability,
     Direction,
     HistoryQuery,
@@ -25,8 +26,7 @@ from ledger.vendors.results import (
     RankingField,
     RankingQuery,
 )
-from ledger.vendors.xiaoe import XiaoeClient
-from tests.conftest import TEST_CREDENTIALS
+from vendors.xiaoe import XiaoeClient
 
 BASE = "https://xiaoe.vendor.test"
 TOKEN_URL = BASE + "/token"

@@ -11,7 +11,8 @@ import responses
 from django.utils import translation
 from responses import matchers
 
-from ledger.vendors.exceptions import (
+from tests.conftest import TEST_CREDENTIALS
+from vendors.exceptions import (
     VendorAuthError,
     VendorBadResponse,
     VendorQueryError,
@@ -19,10 +20,9 @@ from ledger.vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from ledger.vendors.parsing import SHANGHAI
-from ledger.vendors.results import Capability, Direction, HistoryQuery, LookupKind, MemberRef
-from ledger.vendors.xinyue import XinyueClient
-from tests.conftest import TEST_CREDENTIALS
+from vendors.parsing import SHANGHAI
+from vendors.results import Capability, Direction, HistoryQuery, LookupKind, MemberRef
+from vendors.xinyue import XinyueClient
 
 BASE = "https://xinyue.vendor.test"
 TOKEN_URL = BASE + "/upbot/api/auth/GetAccessToken"

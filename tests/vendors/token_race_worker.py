@@ -22,9 +22,9 @@ django.setup()
 
 import responses  # noqa: E402
 
-from ledger.vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
-from ledger.vendors.xinyue import XinyueClient  # noqa: E402
 from tests.conftest import TEST_CREDENTIALS  # noqa: E402
+from vendors.results import ConnectionConfig, LookupKind, MemberRef  # noqa: E402
+from vendors.xinyue import XinyueClient  # noqa: E402
 
 BASE_URL = "https://xinyue.vendor.test"
 

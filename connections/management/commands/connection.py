@@ -22,7 +22,7 @@ from connections.fields import DecryptionFailed
 from connections.forms import CREDENTIAL_PREFIX, ConnectionForm, connection_form_class
 from connections.management.commands._operator import command_origin
 from connections.models import VendorConnection
-from ledger.vendors.registry import client_class, vendor_kinds
+from vendors.registry import client_class, vendor_kinds
 
 # Form field → the option an operator typed, so that an error names what to fix.
 _OPTION_OF_FIELD = {"name": "--name", "base_url": "--base-url", "timeout_seconds": "--timeout", "enabled": "--disabled"}

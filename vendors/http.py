@@ -32,8 +32,10 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from ledger.vendors.base import VendorClient
-from ledger.vendors.exceptions import (
+from pointsadmin.logging import record_vendor_call
+from pointsadmin.logging import redact as redact_secret_patterns
+from vendors.base import VendorClient
+from vendors.exceptions import (
     VendorAuthError,
     VendorBadResponse,
     VendorError,
@@ -44,12 +46,10 @@ from ledger.vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from ledger.vendors.parsing import bad_response
-from ledger.vendors.ratelimit import CacheRateLimiter, RateLimit
-from ledger.vendors.results import ConnectionConfig, HistoryQuery, ResultPage
-from ledger.vendors.tokens import AccessToken, TokenStore, fingerprint
-from pointsadmin.logging import record_vendor_call
-from pointsadmin.logging import redact as redact_secret_patterns
+from vendors.parsing import bad_response
+from vendors.ratelimit import CacheRateLimiter, RateLimit
+from vendors.results import ConnectionConfig, HistoryQuery, ResultPage
+from vendors.tokens import AccessToken, TokenStore, fingerprint
 
 logger = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from ledger.vendors import exceptions
-from ledger.vendors.exceptions import VendorError, VendorTimeout
-from ledger.vendors.results import ConnectionConfig
+from vendors import exceptions
+from vendors.exceptions import VendorError, VendorTimeout
+from vendors.results import ConnectionConfig
 
 
 def now() -> float:
@@ -59,7 +59,7 @@ def _fingerprint(vendor: str, base_url: str, credentials: tuple[tuple[str, str],
     material = json.dumps(
         {"vendor": vendor, "base_url": base_url, "credentials": dict(credentials)}, sort_keys=True, ensure_ascii=False
     )
-    return salted_hmac("ledger.vendors.fingerprint", material, secret=secret_key, algorithm="sha256").hexdigest()[:32]
+    return salted_hmac("vendors.fingerprint", material, secret=secret_key, algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
 def access_token_from(data: Any, *, vendor: str, default_lifetime: int = 7200) -> AccessToken:
     """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe). A missing or silly lifetime gets the
     documented 7,200 seconds (VENDORS.md §1, §2)."""
-    from ledger.vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
+    from vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
 
     data = as_mapping(data, "data", vendor=vendor)
     token = as_text(data.get("access_token"), "data.access_token", vendor=vendor)

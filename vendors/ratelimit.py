@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from ledger.vendors.exceptions import VendorRateLimited
+from vendors.exceptions import VendorRateLimited
 
 
 @dataclass(frozen=True)

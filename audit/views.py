@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ledger.models import AuditAction, AuditEntry
+from audit.models import AuditAction, AuditEntry
 from pointsadmin import roles
 from pointsadmin.quick_forms import QuickCopyForm
 

@@ -14,8 +14,8 @@ from typing import ClassVar
 
 from django.utils.functional import Promise
 
-from ledger.vendors.exceptions import VendorNotSupported
-from ledger.vendors.results import (
+from vendors.exceptions import VendorNotSupported
+from vendors.results import (
     Capability,
     ConnectionConfig,
     Direction,

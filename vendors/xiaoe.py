@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
-from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
-from ledger.vendors.parsing import (
+from vendors.base import CredentialField
+from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
+from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.parsing import (
     SHANGHAI,
     as_decimal,
     as_int,
@@ -30,8 +30,8 @@ from ledger.vendors.parsing import (
     shanghai_datetime,
     shanghai_text,
 )
-from ledger.vendors.ratelimit import RateLimit
-from ledger.vendors.results import (
+from vendors.ratelimit import RateLimit
+from vendors.results import (
     Capability,
     Direction,
     HistoryQuery,
@@ -43,7 +43,7 @@ from ledger.vendors.results import (
     RankingQuery,
     ResultPage,
 )
-from ledger.vendors.tokens import AccessToken, access_token_from
+from vendors.tokens import AccessToken, access_token_from
 
 AUTH_PATH = "/token"
 BALANCES_PATH = "/xe.account.info.batch/1.0.0"

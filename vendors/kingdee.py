@@ -19,17 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors import tokens as token_cache
-from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import (
+from vendors import tokens as token_cache
+from vendors.base import CredentialField
+from vendors.exceptions import (
     VendorAuthError,
     VendorQueryError,
     VendorRejected,
     VendorTokenRejected,
     VendorUnavailable,
 )
-from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
-from ledger.vendors.parsing import (
+from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.parsing import (
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -40,7 +40,7 @@ from ledger.vendors.parsing import (
     shanghai_datetime,
     shanghai_text,
 )
-from ledger.vendors.results import (
+from vendors.results import (
     Capability,
     Direction,
     HistoryQuery,
@@ -51,7 +51,7 @@ from ledger.vendors.results import (
     PointsTransaction,
     ResultPage,
 )
-from ledger.vendors.tokens import AccessToken
+from vendors.tokens import AccessToken
 
 AUTH_PATH = "/jdyconnector/app_management/kingdee_auth_token"
 RECORDS_PATH = "/jdy/v2/ls/integral_record"

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ledger.vendors.base import CredentialField
-from ledger.vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
-from ledger.vendors.http import HttpVendorClient, JsonObject, result_page
-from ledger.vendors.parsing import (
+from vendors.base import CredentialField
+from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
+from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.parsing import (
     as_decimal,
     as_int,
     as_list,
@@ -24,7 +24,7 @@ from ledger.vendors.parsing import (
     from_epoch,
     mainland_mobile,
 )
-from ledger.vendors.results import (
+from vendors.results import (
     Capability,
     Direction,
     HistoryQuery,
@@ -34,7 +34,7 @@ from ledger.vendors.results import (
     PointsTransaction,
     ResultPage,
 )
-from ledger.vendors.tokens import AccessToken, access_token_from
+from vendors.tokens import AccessToken, access_token_from
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 
-from ledger.vendors.exceptions import VendorBadResponse
+from vendors.exceptions import VendorBadResponse
 
 # All three vendors are Chinese and write wall-clock times without a zone: Beijing time.
 SHANGHAI = ZoneInfo("Asia/Shanghai")

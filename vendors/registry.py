@@ -6,12 +6,12 @@ from functools import cache
 
 from django.utils.module_loading import import_string
 
-from ledger.vendors.base import VendorClient
+from vendors.base import VendorClient
 
 VENDOR_CLIENT_PATHS: dict[str, str] = {
-    "xinyue": "ledger.vendors.xinyue.XinyueClient",
-    "xiaoe": "ledger.vendors.xiaoe.XiaoeClient",
-    "kingdee": "ledger.vendors.kingdee.KingdeeClient",
+    "xinyue": "vendors.xinyue.XinyueClient",
+    "xiaoe": "vendors.xiaoe.XiaoeClient",
+    "kingdee": "vendors.kingdee.KingdeeClient",
 }
 
 
