@@ -32,7 +32,9 @@ class AuditEntry(models.Model):
     )
     # Kept as text too, so the entry still says who after the user is deleted.
     username = models.CharField(_("username"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=40, choices=AuditAction.choices, db_index=True)
+    # No `choices` on the column: the list of actions grows with features and is not schema (a label is
+    # looked up in AuditAction when shown).
+    action = models.CharField(_("action"), max_length=40, db_index=True)
     connection = models.ForeignKey(
         "connections.VendorConnection",
         verbose_name=_("connection"),
@@ -50,6 +52,13 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                         ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                         ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
                         ("username", models.CharField(blank=True, max_length=150, verbose_name="username")),
-                        ("action", models.CharField(choices=[('connection_created', 'Connection created'), ('connection_changed', 'Connection changed'), ('connection_enabled', 'Connection enabled'), ('connection_disabled', 'Connection disabled'), ('connection_tested', 'Connection tested'), ('connection_deleted', 'Connection deleted'), ('keys_rotated', 'Encryption key rotated'), ('member_lookup', 'Member lookup'), ('member_view', 'Member page viewed'), ('mobile_revealed', 'Mobile number revealed'), ('rankings_view', 'Rankings viewed'), ('shop_ledger_view', 'Shop ledger viewed'), ('export', 'Export')], db_index=True, max_length=40, verbose_name="action")),
+                        ("action", models.CharField(db_index=True, max_length=40, verbose_name="action")),
                         ("target", models.CharField(blank=True, max_length=255, verbose_name="target")),
                         ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
                         (
