@@ -23,10 +23,6 @@ def mask_mobile(value: str) -> str:
     return f"{match.group(2)}****{match.group(4)}"
 
 
-def mask_identifier(value: str) -> str:
-    return mask_mobile(value)
-
-
 def audit_record(
     *,
     user: AbstractBaseUser | AnonymousUser | None,
@@ -42,6 +38,6 @@ def audit_record(
         username=actor.get_username() if actor is not None else "",
         action=action,
         connection_id=connection.pk if connection is not None else None,
-        target=mask_identifier(target)[:255],
+        target=mask_mobile(target)[:255],
         details=details or {},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connections.models import VendorConnection
-from vendors.base import VendorClient
+from vendors.base import VendorClient, VendorProfile
 from vendors.registry import client_class
 from vendors.results import Capability
 
@@ -13,27 +13,27 @@ def enabled_connections() -> list[VendorConnection]:
     return list(VendorConnection.objects.filter(enabled=True))
 
 
+def connection_profile(connection: VendorConnection) -> VendorProfile | None:
+    """What the connection's vendor can do; None for a vendor no longer registered (its connections do nothing)."""
+    try:
+        return client_class(connection.vendor).profile
+    except LookupError:
+        return None
+
+
 def connection_client(connection: VendorConnection) -> VendorClient:
     return client_class(connection.vendor)(connection.to_config())
 
 
-def connection_capabilities(connection: VendorConnection) -> frozenset[Capability]:
-    try:
-        return client_class(connection.vendor).capabilities
-    except LookupError:
-        return frozenset()
-
-
 def connections_with(capability: Capability) -> list[VendorConnection]:
     """Enabled connections whose vendor offers `capability`, in display order."""
-    return [connection for connection in enabled_connections() if capability in connection_capabilities(connection)]
+    return [
+        connection
+        for connection in enabled_connections()
+        if (profile := connection_profile(connection)) is not None and profile.supports(capability)
+    ]
 
 
-def enabled_connection(pk: int, capability: Capability | None = None) -> VendorConnection | None:
-    """The enabled connection `pk` (offering `capability`), or None: views turn None into a message or 404."""
-    connection = VendorConnection.objects.filter(enabled=True, pk=pk).first()
-    if connection is None:
-        return None
-    if capability is not None and capability not in connection_capabilities(connection):
-        return None
-    return connection
+def enabled_connection(pk: int) -> VendorConnection | None:
+    """The enabled connection `pk`, or None: views turn None into a message or a 404."""
+    return VendorConnection.objects.filter(enabled=True, pk=pk).first()

@@ -1,4 +1,4 @@
-"""The connection form: one class per vendor, generated from that vendor's `credential_fields`.
+"""The connection form: one class per vendor, generated from the `credential_fields` of that vendor's profile.
 
 Adding a vendor never means writing a form: `connection_form_class(vendor)` builds one from the
 vendor client's declaration (label, secret, required, max length, help text of each credential).
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from connections.models import VendorConnection
 from connections.services import ConnectionInput
 from vendors.base import CredentialField
-from vendors.registry import client_class
+from vendors.registry import vendor_profile
 
 # Form field names of credentials carry a prefix, so that a vendor credential called e.g. "name"
 # can never collide with the connection's own fields.
@@ -78,7 +78,7 @@ class ConnectionForm(forms.Form):
         else:
             kwargs.setdefault(
                 "initial",
-                {"base_url": client_class(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True},
+                {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True},
             )
         super().__init__(*args, **kwargs)
         stored = self.stored_secret_keys()
@@ -186,8 +186,7 @@ def _credential_form_field(spec: CredentialField) -> forms.CharField:
 @cache
 def connection_form_class(vendor: str) -> type[ConnectionForm]:
     """The form for `vendor` (LookupError for an unknown vendor); built once per process."""
-    vendor_client = client_class(vendor)
-    specs = tuple(vendor_client.credential_fields)
+    specs = vendor_profile(vendor).credential_fields
     attrs: dict[str, Any] = {"vendor": vendor, "credential_specs": specs, "__module__": __name__}
     for spec in specs:
         attrs[credential_field_name(spec.name)] = _credential_form_field(spec)

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from connections.fields import EncryptedJSONField
-from vendors.registry import client_class, vendor_kinds
+from vendors.registry import vendor_kinds, vendor_profile
 from vendors.results import ConnectionConfig
 
 
@@ -52,7 +52,7 @@ class VendorConnection(models.Model):
     @property
     def vendor_display(self) -> str:
         try:
-            return str(client_class(self.vendor).display_name)
+            return str(vendor_profile(self.vendor).display_name)
         except LookupError:
             return self.vendor
 

@@ -21,7 +21,6 @@ from django.db.models import TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.records import audit_record
@@ -192,35 +191,25 @@ def connection_delete(*, connection: VendorConnection, user: User, via: str = ""
 
 @dataclass(frozen=True)
 class ConnectionTestResult:
-    """ok is None when the vendor's client cannot test yet (neither a pass nor a failure)."""
-
-    ok: bool | None
+    ok: bool
     message: str
-    latency_ms: int | None
+    latency_ms: int
     tested_at: datetime
-
-
-NOT_AVAILABLE_MESSAGE = _("Testing is not available for this vendor yet.")
 
 
 def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> ConnectionTestResult:
     """Authenticate at the vendor and make one cheap read; record result and latency, audit it."""
     client = connection_client(connection)
     started = time.perf_counter()
-    ok: bool | None
-    latency_ms: int | None
     try:
         note = client.test_connection()
-    except NotImplementedError:
-        ok, message, latency_ms = None, str(NOT_AVAILABLE_MESSAGE), None
     except VendorError as error:
-        latency_ms = round((time.perf_counter() - started) * 1000)
         # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
         logger.info("connection %s test failed: %s", connection.pk, error)
         ok, message = False, error.user_message()
     else:
-        latency_ms = round((time.perf_counter() - started) * 1000)
         ok, message = True, str(note) if note else gettext("Connected.")
+    latency_ms = round((time.perf_counter() - started) * 1000)
     result = ConnectionTestResult(
         ok=ok, message=message[:_MESSAGE_MAX], latency_ms=latency_ms, tested_at=timezone.now()
     )

@@ -22,7 +22,7 @@ from connections.fields import DecryptionFailed
 from connections.forms import ConnectionForm, ToggleForm, connection_form_class
 from connections.models import VendorConnection
 from pointsadmin import roles
-from vendors.registry import client_class, vendor_choices
+from vendors.registry import vendor_choices, vendor_profile
 
 NAV = {"nav_section": "connections"}
 
@@ -88,7 +88,7 @@ def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
         else:
             messages.success(request, _("Connection “%(name)s” saved.") % {"name": connection.name})
             return redirect("connections:list")
-    context = {"form": form, "vendor_label": client_class(vendor).display_name, "connection": None, **NAV}
+    context = {"form": form, "vendor_label": vendor_profile(vendor).display_name, "connection": None, **NAV}
     return render(request, "connections/connection_form.html", context)
 
 
@@ -163,8 +163,6 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     summary = _("Test of “%(name)s”: %(message)s") % {"name": connection.name, "message": result.message}
     if result.ok:
         messages.success(request, summary)
-    elif result.ok is False:
-        messages.error(request, summary)
     else:
-        messages.warning(request, summary)
+        messages.error(request, summary)
     return redirect(_next_url(request))

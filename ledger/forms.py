@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pointsadmin.quick_forms import QuickCopyForm
-from vendors.base import VendorClient
+from vendors.base import VendorProfile
 from vendors.parsing import SHANGHAI
 from vendors.results import Direction, RankingField
 
@@ -145,7 +145,7 @@ class HistoryFilterForm(PagingMixin):
     # What to show first, then how many rows (page_size, declared first by PagingMixin, goes last).
     field_order = ["period", "start", "end", "direction", "type_code"]
 
-    def __init__(self, data: Any = None, *, client_class: type[VendorClient], **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, profile: VendorProfile, **kwargs: Any) -> None:
         original = data
         if data is not None and not data.get("period"):
             # The form is always bound (to the query string): show the period actually applied. Dates without a
@@ -160,20 +160,15 @@ class HistoryFilterForm(PagingMixin):
             data.pop("end", None)
         super().__init__(data, **kwargs)
         self._owns_data = data is not original
-        self.client_class = client_class
-        self.setup_paging(client_class.max_page_size)
-        directions = [d for d in Direction if d in client_class.history_directions]
+        self.profile = profile
+        self.setup_paging(profile.max_page_size)
+        directions = [d for d in Direction if d in profile.history_directions]
         if directions:
             self.fields["direction"].choices = [("", _("All")), *((d.value, DIRECTION_LABELS[d]) for d in directions)]
         else:
             del self.fields["direction"]
-        if not client_class.supports_type_filter:
+        if not profile.history_type_filter:
             del self.fields["type_code"]
-        elif client_class.history_types():
-            choices = [(t.code, t.label) for t in client_class.history_types()]
-            self.fields["type_code"] = forms.ChoiceField(
-                label=_("Type"), required=False, choices=[("", _("All")), *choices]
-            )
 
     def clean_period(self) -> str:
         return self.cleaned_data.get("period") or self.default_period
@@ -203,7 +198,7 @@ class HistoryFilterForm(PagingMixin):
         if end_day < start_day:
             self.add_error("end", _("The end date is before the start date."))
             return cleaned
-        limit = self.client_class.max_history_days
+        limit = self.profile.max_history_days
         if limit is not None and (day_end(end_day) - day_start(start_day)) > timedelta(days=limit):
             self.add_error("end", _("This vendor can search at most %(days)s days at a time.") % {"days": limit})
             return cleaned

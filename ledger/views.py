@@ -18,15 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import AuditAction
 from audit.records import audit_record, mask_mobile
-from connections.clients import enabled_connection
+from connections.clients import connection_profile, connections_with
 from ledger import forms
 from ledger.charts import history_chart
 from ledger.exports import csv_response
 from ledger.services import listings, members
-from ledger.services.connections import Outcome, call_vendor
 from pointsadmin import roles
+from vendors.calls import call_vendor
 from vendors.exceptions import VendorError
-from vendors.results import Capability, HistoryQuery, LookupKind, PointsTransaction
+from vendors.results import Capability, HistoryQuery, LookupKind, Outcome, PointsTransaction
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -70,7 +70,7 @@ def member_search(request: HttpRequest) -> HttpResponse:
             details={"connections": [connection.pk for connection in connections]},
         )
         if not lazy:
-            panels = members.member_panels(connections=connections, identifier=identifier)
+            panels = members.member_panels(vendor_members=plan.vendor_members)
     echo = request.GET.get("q", "")[:100]
     context = {
         "form": form,
@@ -94,25 +94,22 @@ def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
         panel_error = gettext("Type an identifier of at most 100 characters.")
         return render(request, "ledger/_member_panel_error.html", {"message": panel_error})
     identifier = form.cleaned_data["q"]
-    connection = members.lookup_connection(connection_id=connection_id, identifier=identifier)
-    if connection is None:
+    vendor_member = members.vendor_member_at(connection_id=connection_id, identifier=identifier)
+    if vendor_member is None:
         panel_error = gettext("This connection cannot look that identifier up, or it is disabled.")
         return render(request, "ledger/_member_panel_error.html", {"message": panel_error})
-    panel = members.member_panel(connection=connection, identifier=identifier)
+    panel = members.member_panel(vendor_member=vendor_member)
     response = render(request, "ledger/_member_panel.html", {"panel": panel})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
 # --- the member page -----------------------------------------------------------------------------------------
-def _member_context(request: HttpRequest, connection_id: int, member_id: str) -> tuple[Any, Any, Any]:
-    connection = enabled_connection(connection_id)
-    if connection is None or members.vendor_class(connection) is None:
-        raise Http404(gettext("No such connection."))
-    member = members.member_ref(connection=connection, member_id=member_id[:100])
-    if member is None or len(member_id) > 100:
+def _vendor_member(connection_id: int, member_id: str) -> members.VendorMember:
+    vendor_member = members.vendor_member_at(connection_id=connection_id, identifier=member_id)
+    if vendor_member is None:
         raise Http404(gettext("This vendor cannot look that member up."))
-    return connection, member, members.vendor_class(connection)
+    return vendor_member
 
 
 def _history_query(form: forms.HistoryFilterForm) -> HistoryQuery | None:
@@ -132,16 +129,19 @@ def _history_query(form: forms.HistoryFilterForm) -> HistoryQuery | None:
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
-    connection, member, cls = _member_context(request, connection_id, member_id)
-    form = forms.HistoryFilterForm(request.GET, client_class=cls)
+    vendor_member = _vendor_member(connection_id, member_id)
+    connection, member, profile = vendor_member.connection, vendor_member.member, vendor_member.profile
+    form = forms.HistoryFilterForm(request.GET, profile=profile)
     query = _history_query(form)
-    page = members.member_page(connection=connection, member=member, query=query)
+    page = members.member_page(vendor_member=vendor_member, query=query)
     balance = page.balance.value if page.balance.ok else None
     history = page.history.value if page.history is not None and page.history.ok else None
     chart = None
     if history is not None:
         current = balance.total if balance is not None else None
-        chart = history_chart(history.items, has_balance_after=cls.history_has_balance_after, current_balance=current)
+        chart = history_chart(
+            history.items, has_balance_after=profile.history_has_balance_after, current_balance=current
+        )
     audit_record(
         user=request.user,
         action=AuditAction.MEMBER_VIEW,
@@ -152,7 +152,7 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
     )
     context = {
         "connection": connection,
-        "vendor_name": cls.display_name,
+        "vendor_name": profile.display_name,
         "member": member,
         "member_id": member.value,
         "member_id_display": mask_mobile(member.value) if member.kind == LookupKind.MOBILE else member.value,
@@ -164,8 +164,8 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         "history_outcome": page.history,
         "history": history,
         "chart": chart,
-        "whole_months": cls.history_whole_months,
-        "has_balance_after": cls.history_has_balance_after,
+        "whole_months": profile.history_whole_months,
+        "has_balance_after": profile.history_has_balance_after,
         "nav_section": "members",
     }
     return render_list(request, "ledger/member_detail.html", "history-table", context)
@@ -227,8 +227,9 @@ def _int_or_none(value: str | None) -> int | None:
 @require_GET
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def member_export(request: HttpRequest, connection_id: int, member_id: str) -> StreamingHttpResponse | HttpResponse:
-    connection, member, cls = _member_context(request, connection_id, member_id)
-    form = forms.HistoryFilterForm(request.GET, client_class=cls)
+    vendor_member = _vendor_member(connection_id, member_id)
+    connection, member = vendor_member.connection, vendor_member.member
+    form = forms.HistoryFilterForm(request.GET, profile=vendor_member.profile)
     query = _history_query(form)
     if query is None:
         return _export_error(request, form)
@@ -239,7 +240,7 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> S
         connection=connection,
         details={"what": "member_history", "start": str(query.start.date()), "end": str(query.end.date())},
     )
-    rows = members.member_history_rows(connection=connection, member=member, query=query)
+    rows = members.member_history_rows(vendor_member=vendor_member, query=query)
     filename = f"points-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
     return csv_response(filename, _transaction_header(), _guarded(rows, _transaction_row))
 
@@ -250,16 +251,14 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> S
 def reveal_mobile(request: HttpRequest) -> HttpResponse:
     form = forms.RevealMobileForm(request.POST)
     context: dict[str, Any] = {"mobile": "", "error": ""}
-    connection = None
-    member = None
+    vendor_member = None
     if form.is_valid():
-        connection = enabled_connection(form.cleaned_data["connection_id"])
-        if connection is not None:
-            member = members.member_ref(connection=connection, member_id=form.cleaned_data["member_id"])
-    if connection is None or member is None:
+        data = form.cleaned_data
+        vendor_member = members.vendor_member_at(connection_id=data["connection_id"], identifier=data["member_id"])
+    if vendor_member is None:
         context["error"] = gettext("This member cannot be looked up.")
         return render(request, "ledger/_revealed_mobile.html", context)
-    outcome: Outcome[str] = call_vendor(lambda: members.member_mobile(connection=connection, member=member))
+    outcome: Outcome[str] = call_vendor(lambda: members.member_mobile(vendor_member=vendor_member))
     if outcome.error is not None:
         context["error"] = outcome.error.user_message()
     elif not outcome.value:
@@ -269,8 +268,8 @@ def reveal_mobile(request: HttpRequest) -> HttpResponse:
         audit_record(
             user=request.user,
             action=AuditAction.MOBILE_REVEALED,
-            target=member.value,
-            connection=connection,
+            target=vendor_member.member.value,
+            connection=vendor_member.connection,
             details={"mobile": mask_mobile(outcome.value)},
         )
     return render(request, "ledger/_revealed_mobile.html", context)
@@ -278,7 +277,7 @@ def reveal_mobile(request: HttpRequest) -> HttpResponse:
 
 # --- rankings -------------------------------------------------------------------------------------------------------
 def _choices(capability: Capability) -> tuple[list[Any], list[tuple[int, str]]]:
-    connections = listings.connections_for(capability)
+    connections = connections_with(capability)
     return connections, [(c.pk, c.name) for c in connections]
 
 
@@ -297,7 +296,7 @@ def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, Any]:
     if form.is_valid():
         connection = _pick_connection(connections, form)
         if connection is not None:
-            form.setup_paging(members.vendor_class(connection).max_page_size)
+            form.setup_paging(connection_profile(connection).max_page_size)
             form.full_clean()
     elif connections and "connection" not in form.errors:
         connection = connections[0]
@@ -366,8 +365,7 @@ def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, Any
         return None, None
     wanted = _int_or_none(request.GET.get("connection", "")[:20])
     connection = next((c for c in connections if c.pk == wanted), connections[0])
-    cls = members.vendor_class(connection)
-    form = forms.ShopLedgerForm(request.GET, client_class=cls, connection_choices=choices)
+    form = forms.ShopLedgerForm(request.GET, profile=connection_profile(connection), connection_choices=choices)
     if form.is_valid() and form.cleaned_data.get("connection") not in (None, connection.pk):
         connection = None  # an id that is not a shop-ledger connection
     return form, connection

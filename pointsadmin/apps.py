@@ -11,3 +11,8 @@ class PointsAdminConfig(AppConfig):
         from pointsadmin.access import connect_receivers
 
         connect_receivers()
+
+        from pointsadmin.logging import record_vendor_call
+        from vendors.signals import vendor_call_finished
+
+        vendor_call_finished.connect(record_vendor_call, dispatch_uid="pointsadmin.logging.record_vendor_call")

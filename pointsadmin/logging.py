@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from vendors.redaction import redact
 
 request_logger = logging.getLogger("pointsadmin.request")
 
@@ -30,8 +32,8 @@ current_vendor_calls: contextvars.ContextVar[list[VendorCallRecord] | None] = co
 )
 
 
-def record_vendor_call(*, vendor: str, endpoint: str, outcome: str, duration_ms: float) -> None:
-    """Called by the vendor clients after every HTTP call (no URL, no body: nothing secret)."""
+def record_vendor_call(*, vendor: str, endpoint: str, outcome: str, duration_ms: float, **signal: Any) -> None:
+    """Receives vendors.signals.vendor_call_finished, sent after every HTTP call (no URL, no body: nothing secret)."""
     calls = current_vendor_calls.get()
     if calls is not None:
         calls.append(VendorCallRecord(vendor, endpoint, outcome, round(duration_ms, 1)))
@@ -87,17 +89,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
-
-
-# Values that look like credentials in key=value or "key": "value" form (tokens, secrets, signatures).
-_SECRET_PATTERN = re.compile(
-    r"(?i)((?:access_token|app[-_]token|app_secret|secret_key|client_secret|app_signature|signature|"
-    r"authorization|password|refresh_token)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]+)"
-)
-
-
-def redact(text: str) -> str:
-    return _SECRET_PATTERN.sub(r"\1[redacted]", text)
 
 
 class RedactSecretsFilter(logging.Filter):

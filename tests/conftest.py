@@ -33,18 +33,18 @@ TEST_CREDENTIALS: dict[str, dict[str, str]] = {
 
 
 def _secret_values() -> list[str]:
-    from vendors.registry import client_class
+    from vendors.registry import vendor_profile
 
     values = []
     for vendor, credentials in TEST_CREDENTIALS.items():
-        secret_names = {field.name for field in client_class(vendor).credential_fields if field.secret}
+        secret_names = {field.name for field in vendor_profile(vendor).credential_fields if field.secret}
         values += [value for name, value in credentials.items() if name in secret_names]
     try:
         from sandbox.demo import DEMO_CONNECTIONS
     except ImportError:
         return values
     for demo in DEMO_CONNECTIONS:
-        secret_names = {field.name for field in client_class(demo["vendor"]).credential_fields if field.secret}
+        secret_names = {field.name for field in vendor_profile(demo["vendor"]).credential_fields if field.secret}
         values += [value for name, value in demo["credentials"].items() if name in secret_names]
     return values
 
@@ -134,11 +134,11 @@ def make_connection(db) -> Callable[..., VendorConnection]:
     """make_connection("kingdee", base_url=..., name=...) with the TEST_CREDENTIALS of that vendor."""
 
     def make(vendor: str, **fields: object) -> VendorConnection:
-        from vendors.registry import client_class
+        from vendors.registry import vendor_profile
 
         defaults: dict[str, object] = {
             "name": f"{vendor}-test",
-            "base_url": client_class(vendor).default_base_url,
+            "base_url": vendor_profile(vendor).default_base_url,
             "credentials": dict(TEST_CREDENTIALS[vendor]),
         }
         defaults.update(fields)

@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 from ledger import forms as ledger_forms
 from pointsadmin.form_renderer import FastWidgetRenderer
-from vendors.registry import client_class
+from vendors.registry import vendor_profile
 
 NASTY = '"><script>alert(1)</script>&amp;'
 
@@ -57,7 +57,7 @@ def test_every_plain_widget_is_djangos_html(data):
 def test_the_member_filter_form_is_djangos_html(vendor):
     def form(renderer):
         data = {"period": "custom", "start": NASTY, "page_size": "50", "type_code": NASTY}
-        return ledger_forms.HistoryFilterForm(data, client_class=client_class(vendor), renderer=renderer)
+        return ledger_forms.HistoryFilterForm(data, profile=vendor_profile(vendor), renderer=renderer)
 
     fast, stock = _render_both(form)
     assert fast == stock
@@ -72,7 +72,7 @@ def test_plain_widgets_skip_the_template_engine(monkeypatch):
         "render",
         lambda self, name, *a, **k: engine_renders.append(name) or original(self, name, *a, **k),
     )
-    form = ledger_forms.HistoryFilterForm({}, client_class=client_class("kingdee"), renderer=FastWidgetRenderer())
+    form = ledger_forms.HistoryFilterForm({}, profile=vendor_profile("kingdee"), renderer=FastWidgetRenderer())
     html = "".join(field.as_widget() for field in form)
     assert 'name="period"' in html
     assert engine_renders == []

@@ -97,8 +97,8 @@ def test_the_same_html_and_the_same_errors_as_a_plain_form() -> None:
 @pytest.mark.parametrize(
     ("form_class", "query", "kwargs"),
     [
-        (ledger_forms.HistoryFilterForm, "period=7d&page_size=50&type_code=x", {"client_class": KingdeeClient}),
-        (ledger_forms.HistoryFilterForm, "start=2026-13-01", {"client_class": XinyueClient}),
+        (ledger_forms.HistoryFilterForm, "period=7d&page_size=50&type_code=x", {"profile": KingdeeClient.profile}),
+        (ledger_forms.HistoryFilterForm, "start=2026-13-01", {"profile": XinyueClient.profile}),
         (ledger_forms.MemberSearchForm, "q=13800001111", {}),
         (AuditFilterForm, "action=nonsense", {}),
     ],
@@ -119,7 +119,7 @@ def test_the_ledger_forms_copy_quickly_and_render_as_with_djangos_deepcopy(
 
 def test_the_history_form_copies_the_query_once_and_leaves_the_request_query_alone() -> None:
     query = QueryDict("page_size=33")
-    form = ledger_forms.HistoryFilterForm(query, client_class=KingdeeClient)
+    form = ledger_forms.HistoryFilterForm(query, profile=KingdeeClient.profile)
 
     assert form.data["period"] == "30d"
     assert form.data["page_size"] == "20"

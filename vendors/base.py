@@ -1,20 +1,24 @@
 """The interface every vendor client implements (like django-anymail's backends/base.py).
 
-A client is built from a ConnectionConfig, declares its capabilities, and answers in the
-dataclasses of results.py. Everything HTTP (sessions, timeouts, retries, token cache, rate limits,
-error mapping) is shared plumbing in this package, so a vendor module holds only its endpoints,
-its authentication and its parsing.
+A client class describes its vendor in one frozen VendorProfile (what to ask an admin for, what members are
+found by, what the vendor can do), is built from a ConnectionConfig, and answers in the dataclasses of
+results.py. Everything HTTP (sessions, timeouts, retries, token cache, rate limits, error mapping) is shared
+plumbing in this package, so a vendor module holds only its profile, endpoints, authentication and parsing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext
 
+from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorNotSupported
+from vendors.parsing import mainland_mobile
 from vendors.results import (
     Capability,
     ConnectionConfig,
@@ -24,10 +28,14 @@ from vendors.results import (
     LookupKind,
     MemberBalance,
     MemberRef,
+    MemberSummary,
+    Outcome,
     PointsTransaction,
     RankingQuery,
     ResultPage,
 )
+
+MEMBER_DATA = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
 
 
 @dataclass(frozen=True)
@@ -43,59 +51,96 @@ class CredentialField:
 
 
 @dataclass(frozen=True)
-class TypeChoice:
-    """A points type a vendor can filter by (code sent to the vendor, label shown)."""
+class MemberIdentifier:
+    """One kind of identifier a vendor finds members by: its name in the search box's hint, and the text it takes
+    (a regular expression; a mobile number is recognised in any of its written forms, parsing.mainland_mobile)."""
 
-    code: str
+    kind: LookupKind
     label: str | Promise
+    pattern: str = ""
+
+    def matches(self, text: str) -> bool:
+        if self.kind == LookupKind.MOBILE:
+            return mainland_mobile(text) is not None
+        return re.fullmatch(self.pattern, text) is not None
 
 
-class VendorClient:
-    """Base class of the vendor clients. Subclasses set the class attributes and implement the
-    methods of their capabilities; the rest raise VendorNotSupported."""
+def spoken_list(items: Sequence[str]) -> str:
+    """ "a, b or c" in the active language."""
+    if len(items) < 2:
+        return "".join(items)
+    return gettext("%(items)s or %(last)s") % {
+        "items": pgettext("between the items of a list", ", ").join(items[:-1]),
+        "last": items[-1],
+    }
 
-    vendor: ClassVar[str]  # registry key, e.g. "xinyue"
-    display_name: ClassVar[str | Promise]
-    # What the search box finds a member by at this vendor ("openid"): the lookup page names the connections
-    # it did not ask, and why, so that a page without them is not read as "not a member there".
-    searches_by: ClassVar[str | Promise] = ""
-    default_base_url: ClassVar[str]
-    credential_fields: ClassVar[tuple[CredentialField, ...]]
-    capabilities: ClassVar[frozenset[Capability]]
-    # The longest date range one history query may span (None: unlimited).
-    max_history_days: ClassVar[int | None] = None
+
+@dataclass(frozen=True)
+class VendorProfile:
+    """All the rest of the dashboard knows about a vendor: the connection form, the lookup, the filter forms and
+    the pages read this, never the client class."""
+
+    key: str  # registry key, stored in VendorConnection.vendor (at most 20 characters)
+    display_name: str | Promise
+    default_base_url: str
+    credential_fields: tuple[CredentialField, ...]
+    capabilities: frozenset[Capability]
+    # What a typed identifier is taken to be at this vendor, tried in this order. A mobile number is only ever a
+    # mobile number: a vendor that finds no one by mobile is not sent one as if it were an id.
+    identifiers: tuple[MemberIdentifier, ...] = ()
     # Page sizes the vendor accepts; forms offer these of (10, 20, 50, 100).
-    max_page_size: ClassVar[int] = 100
-    # Whether history rows carry a balance after each change (otherwise the chart anchors on the balance).
-    history_has_balance_after: ClassVar[bool] = False
+    max_page_size: int = 100
+    # Whether history rows carry the balance after each change (otherwise the chart works back from the balance).
+    history_has_balance_after: bool = False
     # Directions the vendor can filter history by on its side (empty: the filter is not offered, since
-    # filtering one page of vendor results locally would break the vendor's paging).
-    history_directions: ClassVar[frozenset[Direction]] = frozenset()
-    # Whether history can be filtered by a points type code; history_types() lists known codes
-    # (empty with this True: the form offers a free-text type code, codes being tenant-specific).
-    supports_type_filter: ClassVar[bool] = False
-    # True when the vendor filters history by whole calendar months (Asia/Shanghai) only: a date range
-    # is then widened to the whole months it touches, and the page may say so.
-    history_whole_months: ClassVar[bool] = False
-
-    def __init__(self, config: ConnectionConfig) -> None:
-        self.config = config
-
-    # --- identification -------------------------------------------------------------------
-    @classmethod
-    def lookup_kind(cls, identifier: str) -> LookupKind | None:
-        """How this vendor would look up `identifier` typed in the search box, or None if it can't."""
-        return None
-
-    @classmethod
-    def history_types(cls) -> Sequence[TypeChoice]:
-        """Points types the history filter offers for this vendor (empty: no type filter)."""
-        return ()
+    # filtering one page of vendor results here would break the vendor's paging).
+    history_directions: frozenset[Direction] = frozenset()
+    # Whether history can be filtered by a points type code (typed: the codes are set up per tenant).
+    history_type_filter: bool = False
+    # True when the vendor filters history by whole calendar months (Asia/Shanghai) only: a date range is then
+    # widened to the whole months it touches, and the page says so.
+    history_whole_months: bool = False
+    # The longest date range one history query may span (None: unlimited).
+    max_history_days: int | None = None
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
-    # --- operations (implement those in `capabilities`) -------------------------------------
+    @property
+    def offers_member_data(self) -> bool:
+        return bool(self.capabilities & MEMBER_DATA)
+
+    def lookup_kind(self, identifier: str) -> LookupKind | None:
+        """How this vendor would look up `identifier` typed in the search box, or None if it can't."""
+        text = identifier.strip()
+        if mainland_mobile(text) is not None:
+            return LookupKind.MOBILE if any(i.kind == LookupKind.MOBILE for i in self.identifiers) else None
+        return next((i.kind for i in self.identifiers if i.matches(text)), None)
+
+    @property
+    def searches_by(self) -> str:
+        """What the vendor finds members by, in words ("member id or mobile number"): the lookup page names the
+        connections it did not ask, and why, so that a page without them is not read as "not a member there"."""
+        return spoken_list([str(identifier.label) for identifier in self.identifiers])
+
+
+class VendorClient:
+    """Base class of the vendor clients. Subclasses set `profile` and implement the methods of its capabilities;
+    the others raise VendorNotSupported."""
+
+    profile: ClassVar[VendorProfile]
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        self.config = config
+
+    @property
+    def vendor(self) -> str:
+        return self.profile.key
+
+    def supports(self, capability: Capability) -> bool:
+        return self.profile.supports(capability)
+
+    # --- operations (implement those in the profile's capabilities) ----------------------------------
     def test_connection(self) -> str:
         """Authenticate and make one cheap read; return a short success note or raise VendorError."""
         raise NotImplementedError
@@ -107,15 +152,18 @@ class VendorClient:
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
         raise VendorNotSupported(vendor=self.vendor)
 
-    def history_shows_balance(self, query: HistoryQuery) -> bool:
-        """Whether a history page for `query`, when not empty, tells the current balance too
-        (balance_from_history). A vendor whose balance is itself read off its newest record (Kingdee) says so
-        for the first page of an unfiltered, up-to-now query: the member page then makes one call, not two."""
-        return False
+    def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
+        """The balance and, for `query`, one page of history: what the member page and a lookup panel show.
 
-    def balance_from_history(self, *, member: MemberRef, page: ResultPage[PointsTransaction]) -> MemberBalance:
-        """The current balance read off a non-empty history page for which history_shows_balance was true."""
-        raise VendorNotSupported(vendor=self.vendor)
+        Here the two are asked of the vendor at once; a vendor that can tell both from one call overrides this.
+        """
+        calls = {}
+        if self.supports(Capability.MEMBER_BALANCE):
+            calls["balance"] = lambda: self.member_balance(member=member)
+        if query is not None and self.supports(Capability.MEMBER_HISTORY):
+            calls["history"] = lambda: self.member_history(member=member, query=query)
+        outcomes = call_vendors_concurrently(calls)
+        return MemberSummary(balance=outcomes.get("balance", Outcome(value=None)), history=outcomes.get("history"))
 
     def balance_ranking(self, *, query: RankingQuery) -> ResultPage[MemberBalance]:
         raise VendorNotSupported(vendor=self.vendor)

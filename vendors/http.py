@@ -1,7 +1,8 @@
 """HTTP plumbing shared by the vendor clients (like django-anymail's base_requests.py): sessions, timeouts,
 bounded retries, rate limits, the token dance, and turning every failure into one of our VendorErrors.
 
-A vendor module subclasses HttpVendorClient and writes only its endpoints, authentication and parsing:
+A vendor module subclasses HttpVendorClient (or CodeMessageClient, for replies shaped {"code", "msg", "data"})
+and writes only its endpoints, authentication and parsing:
 
     payload = self.send("POST", "/upbot/api/GetUserClubPoints", json={...}, headers={...}, unwrap=self._unwrap)
 
@@ -13,7 +14,6 @@ VendorBadResponse, a vendor error code → what the vendor's `unwrap` raises (Ve
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import logging
 import os
@@ -21,7 +21,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -32,8 +32,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from pointsadmin.logging import record_vendor_call
-from pointsadmin.logging import redact as redact_secret_patterns
 from vendors.base import VendorClient
 from vendors.exceptions import (
     VendorAuthError,
@@ -46,9 +44,11 @@ from vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from vendors.parsing import bad_response
+from vendors.parsing import as_int, bad_response
 from vendors.ratelimit import CacheRateLimiter, RateLimit
+from vendors.redaction import scrub_text, scrubbed
 from vendors.results import ConnectionConfig, HistoryQuery, ResultPage
+from vendors.signals import vendor_call_finished
 from vendors.tokens import AccessToken, TokenStore, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -79,9 +79,8 @@ def session_for(config: ConnectionConfig) -> requests.Session:
         entry[1].close()
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
-    # Proxy and CA settings are read from the environment once, here, rather than by requests on every call
-    # (trust_env scans the whole environment twice per request). Every call of this session goes to the same
-    # vendor host, so the proxy chosen for its base URL (NO_PROXY honoured) is the proxy of every call.
+    # Proxy and CA settings from the environment, as requests reads them (NO_PROXY honoured), fixed for the
+    # session: every call of it goes to the same vendor host, so the proxy of its base URL is that of every call.
     session.proxies = requests.utils.get_environ_proxies(config.base_url)
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.trust_env = False
@@ -147,45 +146,6 @@ class _RetryLater(Exception):
         self.pause = pause
 
 
-# --- keeping secrets out of exception chains ----------------------------------------------------------
-_QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
-
-
-def _scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    text = _QUERY_STRING.sub("?[query removed]", text)
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return redact_secret_patterns(text)
-
-
-def _exception_chain(err: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [err]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
-        if isinstance(getattr(current, "reason", None), BaseException):
-            pending.append(current.reason)
-
-
-def scrubbed(err: BaseException, secrets: tuple[str, ...] = ()) -> BaseException:
-    """`err` with query strings and secrets removed from every message of its chain, before it becomes the
-    __cause__ of our error: requests and urllib3 quote the full URL ("Max retries exceeded with url:
-    /token?app_id=…&secret_key=…"), and tracebacks print the whole chain."""
-    for link in _exception_chain(err):
-        link.args = tuple(_scrub_text(arg, secrets) if isinstance(arg, str) else arg for arg in link.args)
-        for name in ("url", "message", "_message"):
-            value = getattr(link, name, None)
-            if isinstance(value, str):
-                with contextlib.suppress(AttributeError):  # a read-only property: nothing to scrub
-                    setattr(link, name, _scrub_text(value, secrets))
-    return err
-
-
 # --- the client base class ----------------------------------------------------------------------------
 class HttpVendorClient(VendorClient):
     """A VendorClient speaking JSON over HTTP, with everything described in this module's docstring."""
@@ -235,7 +195,7 @@ class HttpVendorClient(VendorClient):
     def credential(self, name: str) -> str:
         """A credential of the connection, stripped; a missing required one is an auth error, not a KeyError."""
         value = str(self.config.credentials.get(name) or "").strip()
-        required = {spec.name for spec in self.credential_fields if spec.required}
+        required = {spec.name for spec in self.profile.credential_fields if spec.required}
         if not value and name in required:
             raise VendorAuthError(
                 gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name},
@@ -245,13 +205,13 @@ class HttpVendorClient(VendorClient):
 
     def secret_values(self) -> tuple[str, ...]:
         """The connection's secret credentials, to be scrubbed from anything we pass on."""
-        names = {spec.name for spec in self.credential_fields if spec.secret}
+        names = {spec.name for spec in self.profile.credential_fields if spec.secret}
         return tuple(str(value) for key, value in self.config.credentials.items() if key in names and value)
 
     def vendor_message(self, value: Any, *also_hide: str) -> str:
         """A vendor's error text fit to show: a string, at most 200 characters, with no secret or token."""
         text = value if isinstance(value, str) else ""
-        text = _scrub_text(text, self.secret_values() + tuple(s for s in also_hide if s))
+        text = scrub_text(text, self.secret_values() + tuple(s for s in also_hide if s))
         return text.strip()[:200] or gettext("no message")
 
     @property
@@ -280,6 +240,19 @@ class HttpVendorClient(VendorClient):
         if self.rate_limit is not None and self._limiter is None:
             self._limiter = CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
         return self._limiter
+
+    def send_token_request(self, method: str, path: str, **request: Any) -> Any:
+        """Call a token endpoint: it takes credentials, not a token, has its own retry policy and rate limit, and any
+        refusal there is a credentials problem."""
+        return self.send(
+            method,
+            path,
+            unwrap=self._unwrap_token_reply,
+            retry=self.token_retry,
+            with_token=False,
+            rate_limited=False,
+            **request,
+        )
 
     # --- one logical call, with its retries ---------------------------------------------------------
     def send(
@@ -351,25 +324,16 @@ class HttpVendorClient(VendorClient):
         started = time.perf_counter()
         try:
             try:
-                session = self.session
-                # Prepared here and sent with the session's connections, proxy and CA settings, but without
-                # Session.request's merging of cookies, hooks and environment settings (a vendor API keeps
-                # no cookie state; the proxy and CA were read once, in session_for): ~3 % of a page's CPU.
-                prepared = requests.Request(
+                response = self.session.request(
                     method,
                     self.config.base_url + path,
                     params=params,
                     json=json,
-                    headers={**session.headers, **(headers or {})},
-                ).prepare()
-                response = session.send(
-                    prepared,
+                    headers=headers,
                     timeout=self.config.timeout,
                     # Never follow a redirect: requests would resend custom auth headers (app-token, the
                     # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
                     allow_redirects=False,
-                    proxies=session.proxies,
-                    verify=session.verify,
                 )
             except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
                 outcome = "timeout"
@@ -396,7 +360,8 @@ class HttpVendorClient(VendorClient):
                 raise
             return result
         finally:
-            record_vendor_call(
+            vendor_call_finished.send(
+                sender=type(self),
                 vendor=self.vendor,
                 endpoint=path,
                 outcome=outcome,
@@ -459,18 +424,19 @@ class HttpVendorClient(VendorClient):
 
     # --- queries --------------------------------------------------------------------------------------
     def check_paging(self, page: int, page_size: int) -> None:
-        if page < 1 or not 1 <= page_size <= self.max_page_size:
+        if page < 1 or not 1 <= page_size <= self.profile.max_page_size:
             raise VendorQueryError(
-                gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.max_page_size},
+                gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.profile.max_page_size},
                 vendor=self.vendor,
             )
 
     def check_history_query(self, query: HistoryQuery) -> None:
         """Refuse what this vendor cannot do on its side (the forms only offer what it can)."""
         self.check_paging(query.page, query.page_size)
-        if query.direction is not None and query.direction not in self.history_directions:
+        profile = self.profile
+        if query.direction is not None and query.direction not in profile.history_directions:
             raise VendorQueryError(gettext("This vendor cannot filter by direction."), vendor=self.vendor)
-        if query.type_code and not self.supports_type_filter:
+        if query.type_code and not profile.history_type_filter:
             raise VendorQueryError(gettext("This vendor cannot filter by type."), vendor=self.vendor)
         for moment in (query.start, query.end):
             if moment is not None and moment.tzinfo is None:
@@ -479,9 +445,55 @@ class HttpVendorClient(VendorClient):
             end = query.end or timezone.now()  # no end: up to now
             if query.start > end:
                 raise VendorQueryError(gettext("The start date is after the end date."), vendor=self.vendor)
-            if self.max_history_days is not None and end - query.start > timedelta(days=self.max_history_days):
+            if profile.max_history_days is not None and end - query.start > timedelta(days=profile.max_history_days):
                 message = gettext("This vendor can search at most %(days)s days at a time.")
-                raise VendorQueryError(message % {"days": self.max_history_days}, vendor=self.vendor)
+                raise VendorQueryError(message % {"days": profile.max_history_days}, vendor=self.vendor)
+
+
+class CodeMessageClient(HttpVendorClient):
+    """A vendor whose replies are {"code": 0, "msg": "…", "data": …}: Xiaoe's as they are, Xinyue's with "ret"
+    for "code" (VENDORS.md §1, §2). A code other than 0 is an error whose msg is shown."""
+
+    code_key: ClassVar[str] = "code"
+    # Whether a reply without the code but with data is a success (Xinyue's doc marks even `ret` optional).
+    code_optional: ClassVar[bool] = False
+    # Neither vendor documents a "token expired" code: an error on a call made with a token whose msg matches
+    # this is taken as one, and gets a new token and one retry (None: never).
+    token_error_text: ClassVar[re.Pattern[str] | None] = None
+
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
+        if self.code_optional and self.code_key not in payload and "data" in payload:
+            return payload["data"]
+        code = as_int(payload.get(self.code_key), self.code_key, vendor=self.vendor)
+        if code == 0:
+            return payload.get("data")
+        message = self.vendor_message(payload.get("msg"), token)
+        error_class = VendorTokenRejected if token and self.token_refused(code, message) else VendorRejected
+        raise error_class(message, vendor=self.vendor, code=code)
+
+    def token_refused(self, code: int, message: str) -> bool:
+        """Whether an error code and message on a call made with a token say the token was refused."""
+        return self.token_error_text is not None and self.token_error_text.search(message) is not None
+
+    def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
+        """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""
+        raise NotImplementedError
+
+    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST `body` with the access token; the reply's data (a refused token: a new one, and one retry)."""
+
+        def call(token: str) -> Any:
+            json, headers = self.authorised(body, token)
+            return self.send(
+                "POST",
+                path,
+                json=json,
+                headers=headers,
+                unwrap=lambda payload: self._unwrap(payload, token),
+                hide=(token,),
+            )
+
+        return self.with_token(call)
 
 
 def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:

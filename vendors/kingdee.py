@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import hmac
 import math
-import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -20,7 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors import tokens as token_cache
-from vendors.base import CredentialField
+from vendors.base import CredentialField, MemberIdentifier, VendorProfile
+from vendors.calls import call_vendor
 from vendors.exceptions import (
     VendorAuthError,
     VendorQueryError,
@@ -48,6 +48,8 @@ from vendors.results import (
     LookupKind,
     MemberBalance,
     MemberRef,
+    MemberSummary,
+    Outcome,
     PointsTransaction,
     ResultPage,
 )
@@ -65,7 +67,6 @@ SYSTEM_ERROR_CODE = 2000002000
 # unconfirmed): we never ask for more.
 KINGDEE_MAX_PAGE_SIZE = 100
 
-_MEMBER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # create_time is "yyyy-MM-dd HH:mm:ss" (the parameter table's format) or just "yyyy-MM-dd" (the doc's example).
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 # The app-token lives 24 h as reported (§3); used when the reply's `expires` is missing or unreadable.
@@ -119,30 +120,33 @@ def _nonce() -> str:
 
 
 class KingdeeClient(HttpVendorClient):
-    vendor = "kingdee"
-    display_name = _("Kingdee JDY")
-    searches_by = _("member id or mobile number")
-    default_base_url = "https://api.kingdee.com"
-    credential_fields = (
-        CredentialField("client_id", _("Client ID"), secret=False),
-        CredentialField("client_secret", _("Client secret")),
-        CredentialField("app_key", _("App key"), secret=False),
-        CredentialField("app_secret", _("App secret")),
-        CredentialField(
-            "domain",
-            _("Tenant domain (X-GW-Router-Addr)"),
-            secret=False,
-            help_text=_("The domain returned with your app key, e.g. https://tf.jdy.com"),
+    profile = VendorProfile(
+        key="kingdee",
+        display_name=_("Kingdee JDY"),
+        capabilities=frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY, Capability.SHOP_LEDGER}),
+        identifiers=(
+            MemberIdentifier(LookupKind.MEMBER_ID, _("member id"), pattern=r"[A-Za-z0-9_-]{1,64}"),
+            MemberIdentifier(LookupKind.MOBILE, _("mobile number")),
         ),
+        default_base_url="https://api.kingdee.com",
+        credential_fields=(
+            CredentialField("client_id", _("Client ID"), secret=False),
+            CredentialField("client_secret", _("Client secret")),
+            CredentialField("app_key", _("App key"), secret=False),
+            CredentialField("app_secret", _("App secret")),
+            CredentialField(
+                "domain",
+                _("Tenant domain (X-GW-Router-Addr)"),
+                secret=False,
+                help_text=_("The domain returned with your app key, e.g. https://tf.jdy.com"),
+            ),
+        ),
+        max_page_size=KINGDEE_MAX_PAGE_SIZE,
+        # Every row has integral (after) and last_integral (before).
+        history_has_balance_after=True,
+        # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office").
+        history_type_filter=True,
     )
-    capabilities = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY, Capability.SHOP_LEDGER})
-    max_page_size = KINGDEE_MAX_PAGE_SIZE
-    # Every row has integral (after) and last_integral (before).
-    history_has_balance_after = True
-    # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office"),
-    # so the form offers a free-text code and history_types() lists none.
-    supports_type_filter = True
-    history_directions = frozenset()
     # HTTP 519 has been reported for a bad signature (§3, unconfirmed): a credentials (or clock) problem,
     # which neither a retry nor a new app-token fixes.
     status_errors = {
@@ -151,15 +155,6 @@ class KingdeeClient(HttpVendorClient):
             _("The vendor rejected our request signature. Check the client secret and this server's clock."),
         )
     }
-
-    @classmethod
-    def lookup_kind(cls, identifier: str) -> LookupKind | None:
-        text = identifier.strip()
-        if mainland_mobile(text) is not None:
-            return LookupKind.MOBILE
-        if _MEMBER_ID.fullmatch(text):
-            return LookupKind.MEMBER_ID
-        return None
 
     # --- authentication -----------------------------------------------------------------------------
     def signed_headers(self, *, method: str, path: str, params: Mapping[str, str], app_token: str) -> dict[str, str]:
@@ -190,16 +185,12 @@ class KingdeeClient(HttpVendorClient):
     def fetch_token(self) -> AccessToken:
         signature = app_signature(app_key=self.credential("app_key"), app_secret=self.credential("app_secret"))
         params = {"app_key": self.credential("app_key"), "app_signature": signature}
-        data = self.send(
+        data = self.send_token_request(
             "GET",
             AUTH_PATH,
             params=params,
             # The token request is itself signed with the client secret (§3).
             headers=lambda: self.signed_headers(method="GET", path=AUTH_PATH, params=params, app_token=""),  # nosec B106 # no token yet
-            unwrap=self._unwrap_token_reply,
-            retry=self.token_retry,
-            with_token=False,
-            rate_limited=False,
             # app_signature never changes for a key and secret: as good as a password, kept out of errors.
             hide=(signature,),
         )
@@ -288,9 +279,23 @@ class KingdeeClient(HttpVendorClient):
         page = self._records_page(self._member_filter(member), 1, 1)
         return self.balance_from_history(member=member, page=page) if page.items else None
 
+    def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
+        # A history page that starts with the member's newest record tells the balance too: one call, not two.
+        if query is None or not self.history_shows_balance(query):
+            return super().member_summary(member=member, query=query)
+        history = call_vendor(lambda: self.member_history(member=member, query=query))
+        if history.error is not None:
+            # The balance would be asked of the same failing endpoint.
+            return MemberSummary(balance=Outcome(error=history.error), history=history)
+        if not history.value.items:
+            # Nothing in the chosen period: the balance needs its own call.
+            return MemberSummary(balance=call_vendor(lambda: self.member_balance(member=member)), history=history)
+        balance = call_vendor(lambda: self.balance_from_history(member=member, page=history.value))
+        return MemberSummary(balance=balance, history=history)
+
     def history_shows_balance(self, query: HistoryQuery) -> bool:
         # The first page of every type, up to now, starts with the member's newest record. A start date does
-        # not matter: a page that is empty because of it tells nothing, and the caller then asks for the balance.
+        # not matter: a page that is empty because of it tells nothing, and the balance is then asked for.
         return (
             query.page == 1
             and not query.type_code.strip()
@@ -339,7 +344,7 @@ class KingdeeClient(HttpVendorClient):
         change = _signed_change(occur, before, after)
         if change is None:
             raise bad_response(self.vendor, (where, "occur"))
-        return PointsTransaction.build(
+        return PointsTransaction(
             connection_id=self.config.id,
             record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),
             member_id=as_text(row.get("member_id"), (where, "member_id"), vendor=self.vendor),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
+
+from vendors.exceptions import VendorError
 
 
 class Capability(StrEnum):
@@ -90,28 +92,6 @@ class PointsTransaction:
     mobile: str = ""
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
-    @classmethod
-    def build(cls, **values: Any) -> PointsTransaction:
-        """PointsTransaction(**values), made without the generated __init__ of a frozen dataclass, which sets
-        each of the 14 fields through object.__setattr__: about 5,000 instructions a row, and a history page
-        parses up to 100. The same defaults; a missing or unknown field is refused, as __init__ refuses it."""
-        names = values.keys()
-        if not names <= _TRANSACTION_FIELDS or not names >= _TRANSACTION_REQUIRED:
-            raise TypeError(
-                f"PointsTransaction: unknown {sorted(names - _TRANSACTION_FIELDS)},"
-                f" missing {sorted(_TRANSACTION_REQUIRED - names)}"
-            )
-        transaction = object.__new__(cls)
-        vars(transaction).update(_TRANSACTION_DEFAULTS, **values)
-        return transaction
-
-
-_TRANSACTION_FIELDS = frozenset(item.name for item in fields(PointsTransaction))
-_TRANSACTION_DEFAULTS = {item.name: item.default for item in fields(PointsTransaction) if item.default is not MISSING}
-_TRANSACTION_REQUIRED = _TRANSACTION_FIELDS - _TRANSACTION_DEFAULTS.keys()
-if any(item.default_factory is not MISSING for item in fields(PointsTransaction)):
-    raise TypeError("PointsTransaction.build copies plain defaults only: give it the default_factory too")
-
 
 @dataclass(frozen=True)
 class HistoryQuery:
@@ -181,3 +161,24 @@ class ResultPage(Generic[T]):
         if self.page_count is not None:
             return self.page < self.page_count
         return len(self.items) >= self.page_size
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What one vendor call gave: a value, or the VendorError that explains why not."""
+
+    value: T | None = None
+    error: VendorError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A member's balance and one page of their history, each with its own outcome: one part may fail while
+    the other shows. `history` is None when it was not asked for (no query, or no history at this vendor)."""
+
+    balance: Outcome[MemberBalance | None]
+    history: Outcome[ResultPage[PointsTransaction]] | None

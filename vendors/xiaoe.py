@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from vendors.base import CredentialField
-from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
-from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.base import CredentialField, MemberIdentifier, VendorProfile
+from vendors.exceptions import VendorQueryError
+from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     SHANGHAI,
+    as_code,
     as_decimal,
     as_int,
     as_list,
@@ -26,7 +27,6 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     bad_response,
-    mainland_mobile,
     shanghai_datetime,
     shanghai_text,
 )
@@ -53,7 +53,6 @@ FLOW_PATH = "/xe.account.flow.list/1.0.0"
 # The table is the normative part; if the live server turns out to want the example's spelling, change it here.
 ACCOUNT_TYPE = "INTEGRAL"
 
-_USER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The token-expired code is unknown (VENDORS.md §2): a non-zero code whose text is about the token is taken
 # as one, and gets the refresh-once-and-retry-once treatment.
 _TOKEN_ERROR_TEXT = re.compile(r"(?i)token|令牌")
@@ -72,47 +71,41 @@ class _MonthPage:
     total: int
 
 
-class XiaoeClient(HttpVendorClient):
-    vendor = "xiaoe"
-    display_name = _("Xiaoe-tech")
-    searches_by = _("user id")
-    default_base_url = "https://api.xiaoe-tech.com"
-    credential_fields = (
-        CredentialField("app_id", _("App ID (shop id)"), secret=False),
-        # Merchants from before 2019-12-09 may have no client_id (VENDORS.md §2).
-        CredentialField("client_id", _("Client ID"), secret=False, required=False),
-        CredentialField("secret_key", _("Secret key")),
-    )
-    capabilities = frozenset(
-        {
-            Capability.MEMBER_BALANCE,
-            Capability.MEMBER_HISTORY,
-            Capability.BALANCE_RANKING,
-            Capability.BALANCES_BY_IDS,
-        }
+class XiaoeClient(CodeMessageClient):
+    profile = VendorProfile(
+        key="xiaoe",
+        display_name=_("Xiaoe-tech"),
+        capabilities=frozenset(
+            {
+                Capability.MEMBER_BALANCE,
+                Capability.MEMBER_HISTORY,
+                Capability.BALANCE_RANKING,
+                Capability.BALANCES_BY_IDS,
+            }
+        ),
+        identifiers=(MemberIdentifier(LookupKind.USER_ID, _("user id"), pattern=r"[A-Za-z0-9_-]{1,64}"),),
+        default_base_url="https://api.xiaoe-tech.com",
+        credential_fields=(
+            CredentialField("app_id", _("App ID (shop id)"), secret=False),
+            # Merchants from before 2019-12-09 may have no client_id (VENDORS.md §2).
+            CredentialField("client_id", _("Client ID"), secret=False, required=False),
+            CredentialField("secret_key", _("Secret key")),
+        ),
+        # flow.list filters by flow_type on the server: 1 add, 2 subtract, 3 frozen. Its business_type is a
+        # server-side filter too, but its codes are documented nowhere we can check: not offered. Rows carry a
+        # `balance`, but whether it is the balance after the change is unconfirmed: not used.
+        history_directions=frozenset(_FLOW_TYPES.values()),
+        # flow.list answers one calendar month per call (year_month): a range costs a call per month at least,
+        # out of the 500 per 10 s the whole shop shares. A year (plus a day, so that "the last 12 months"
+        # always fits) covers what support asks for.
+        max_history_days=366,
+        history_whole_months=True,
     )
     # 500 calls per 10 s per app (the doc's 频率限制), for all our workers together.
     rate_limit = RateLimit(calls=500, period_seconds=10)
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
-    # flow.list filters by flow_type on the server: 1 add, 2 subtract, 3 frozen.
-    history_directions = frozenset(_FLOW_TYPES.values())
-    # business_type is a server-side filter too, but its codes are documented nowhere we can check.
-    supports_type_filter = False
-    # Rows carry a `balance`, but whether it is the balance after the change is unconfirmed: not used.
-    history_has_balance_after = False
-    # flow.list answers one calendar month per call (year_month): a range costs a call per month at least,
-    # out of the 500 per 10 s the whole shop shares. A year (plus a day, so that "the last 12 months"
-    # always fits) covers what support asks for.
-    max_history_days = 366
-    history_whole_months = True
-
-    @classmethod
-    def lookup_kind(cls, identifier: str) -> LookupKind | None:
-        text = identifier.strip()
-        if mainland_mobile(text) is None and _USER_ID.fullmatch(text):
-            return LookupKind.USER_ID
-        return None
+    token_error_text = _TOKEN_ERROR_TEXT
 
     def rate_limit_scope(self) -> str:
         # The vendor counts per app, and two connections may use the same app (VENDORS.md §2).
@@ -127,38 +120,11 @@ class XiaoeClient(HttpVendorClient):
         if client_id:  # absent for merchants from before 2019-12-09
             params["client_id"] = client_id
         params |= {"secret_key": self.credential("secret_key"), "grant_type": "client_credential"}
-        data = self.send(
-            "GET",
-            AUTH_PATH,
-            params=params,
-            unwrap=self._unwrap_token_reply,
-            retry=self.token_retry,
-            with_token=False,
-            rate_limited=False,
-        )
-        return access_token_from(data, vendor=self.vendor)
+        return access_token_from(self.send_token_request("GET", AUTH_PATH, params=params), vendor=self.vendor)
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """`data` of a {"code", "msg", "data"} reply; code != 0 is an error (VENDORS.md §2)."""
-        code = as_int(payload.get("code"), "code", vendor=self.vendor)
-        if code == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("msg"), token)
-        error_class = VendorTokenRejected if token and _TOKEN_ERROR_TEXT.search(message) else VendorRejected
-        raise error_class(message, vendor=self.vendor, code=code)
-
-    def _post(self, path: str, body: dict[str, Any]) -> Any:
-        def call(token: str) -> Any:
-            # The token goes in the JSON body, not in a header (VENDORS.md §2).
-            return self.send(
-                "POST",
-                path,
-                json={"access_token": token, **body},
-                unwrap=lambda payload: self._unwrap(payload, token),
-                hide=(token,),
-            )
-
-        return self.with_token(call)
+    def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
+        # The token goes in the JSON body, not in a header (VENDORS.md §2).
+        return {"access_token": token, **body}, {}
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
@@ -346,15 +312,12 @@ class XiaoeClient(HttpVendorClient):
     def _flow(self, row: Any, user_id: str, year_month: str, index: int) -> PointsTransaction:
         where = f"{year_month}: data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        flow_type = as_int(row.get("flow_type"), (where, "flow_type"), vendor=self.vendor)
-        direction = _FLOW_TYPES.get(flow_type)
-        if direction is None:
-            raise bad_response(self.vendor, (where, "flow_type"))
+        direction = as_code(row.get("flow_type"), (where, "flow_type"), _FLOW_TYPES, vendor=self.vendor)
         # flow_count is an int (VENDORS.md §2); flow_type carries the sign, so it is read as a magnitude.
         # Frozen points leave what the member can spend: negative, like a subtraction.
         count = abs(as_decimal(row.get("flow_count"), (where, "flow_count"), vendor=self.vendor))
         record_id = row.get("flow_id") if row.get("flow_id") not in (None, "") else row.get("id")
-        return PointsTransaction.build(
+        return PointsTransaction(
             connection_id=self.config.id,
             record_id=as_text(record_id, (where, "flow_id"), vendor=self.vendor),
             member_id=as_text(row.get("user_id"), (where, "user_id"), vendor=self.vendor) or user_id,

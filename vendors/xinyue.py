@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,19 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from vendors.base import CredentialField
-from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
-from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.base import CredentialField, MemberIdentifier, VendorProfile
+from vendors.exceptions import VendorQueryError, VendorRejected
+from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
+    as_code,
     as_decimal,
-    as_int,
     as_list,
     as_mapping,
     as_optional_int,
     as_text,
-    bad_response,
     from_epoch,
-    mainland_mobile,
 )
 from vendors.results import (
     Capability,
@@ -37,7 +36,6 @@ from vendors.results import (
 from vendors.tokens import AccessToken, access_token_from
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
 # No "token expired" code is documented (VENDORS.md §1): an error text about the token or authorisation
 # is taken as one, so that it gets the refresh-once-and-retry-once treatment.
 _TOKEN_ERROR_TEXT = re.compile(r"(?i)token|auth|令牌|授权|鉴权|登录")
@@ -50,29 +48,24 @@ BALANCE_PATH = "/upbot/api/GetUserClubPoints"
 _BILL_TYPES = {1: Direction.ADD, 2: Direction.SUBTRACT}
 
 
-class XinyueClient(HttpVendorClient):
-    vendor = "xinyue"
-    display_name = _("Tencent Xinyue")
-    searches_by = _("openid")
-    default_base_url = "https://bgw.xinyue.qq.com"
-    credential_fields = (
-        CredentialField("appid", _("App ID"), secret=False),
-        CredentialField("app_secret", _("App secret")),
+class XinyueClient(CodeMessageClient):
+    profile = VendorProfile(
+        key="xinyue",
+        display_name=_("Tencent Xinyue"),
+        capabilities=frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY}),
+        identifiers=(MemberIdentifier(LookupKind.OPENID, _("openid"), pattern=r"[A-Za-z0-9_-]{6,64}"),),
+        default_base_url="https://bgw.xinyue.qq.com",
+        credential_fields=(
+            CredentialField("appid", _("App ID"), secret=False),
+            CredentialField("app_secret", _("App secret")),
+        ),
+        # The endpoint filters by time only: no direction or type filter, no balance per row. 0 = unbounded on
+        # the vendor's side, and one call answers any range: no cap on the days.
     )
-    capabilities = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
-    # The endpoint filters by time only: no direction or type filter, no balance per row.
-    history_directions = frozenset()
-    supports_type_filter = False
-    history_has_balance_after = False
-    # 0 = unbounded on the vendor's side, and one call answers any range: no cap needed.
-    max_history_days = None
-
-    @classmethod
-    def lookup_kind(cls, identifier: str) -> LookupKind | None:
-        text = identifier.strip()
-        if mainland_mobile(text) is None and _OPENID.fullmatch(text):
-            return LookupKind.OPENID
-        return None
+    # {"ret", "msg", "data"}; the doc marks even `ret` as optional (VENDORS.md §1).
+    code_key = "ret"
+    code_optional = True
+    token_error_text = _TOKEN_ERROR_TEXT
 
     # --- authentication -----------------------------------------------------------------------------
     def fetch_token(self) -> AccessToken:
@@ -82,42 +75,11 @@ class XinyueClient(HttpVendorClient):
             "app_secret": self.credential("app_secret"),
             "grant_type": "client_credentials",
         }
-        data = self.send(
-            "POST",
-            AUTH_PATH,
-            json=body,
-            unwrap=self._unwrap_token_reply,
-            retry=self.token_retry,
-            with_token=False,
-            rate_limited=False,
-        )
-        return access_token_from(data, vendor=self.vendor)
+        return access_token_from(self.send_token_request("POST", AUTH_PATH, json=body), vendor=self.vendor)
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """`data` of a {"ret", "msg", "data"} reply; any ret != 0 is an error whose msg is shown (VENDORS.md §1)."""
-        # The doc marks even `ret` as optional: a reply without it but with data is read as a success.
-        if "ret" not in payload and "data" in payload:
-            return payload["data"]
-        ret = as_int(payload.get("ret"), "ret", vendor=self.vendor)
-        if ret == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("msg"), token)
-        error_class = VendorTokenRejected if token and _TOKEN_ERROR_TEXT.search(message) else VendorRejected
-        raise error_class(message, vendor=self.vendor, code=ret)
-
-    def _post(self, path: str, body: dict[str, Any]) -> Any:
-        def call(token: str) -> Any:
-            # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
-            return self.send(
-                "POST",
-                path,
-                json=body,
-                headers={"Authorization": token},
-                unwrap=lambda payload: self._unwrap(payload, token),
-                hide=(token,),
-            )
-
-        return self.with_token(call)
+    def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
+        # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
+        return dict(body), {"Authorization": token}
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
@@ -177,14 +139,11 @@ class XinyueClient(HttpVendorClient):
     def _transaction(self, row: Any, openid: str, index: int) -> PointsTransaction:
         where = f"data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        bill_type = as_int(row.get("bill_type"), (where, "bill_type"), vendor=self.vendor)
-        direction = _BILL_TYPES.get(bill_type)
-        if direction is None:
-            raise bad_response(self.vendor, (where, "bill_type"))
+        direction = as_code(row.get("bill_type"), (where, "bill_type"), _BILL_TYPES, vendor=self.vendor)
         # amount: a string in the doc's table, an integer in its example (VENDORS.md §1): both accepted.
         # bill_type carries the sign; the amount is taken as a magnitude in case it is signed too.
         amount = abs(as_decimal(row.get("amount"), (where, "amount"), vendor=self.vendor))
-        return PointsTransaction.build(
+        return PointsTransaction(
             connection_id=self.config.id,
             record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
             member_id=openid,

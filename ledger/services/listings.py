@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from connections.clients import connection_client, connections_with
+from connections.clients import connection_client
 from connections.models import VendorConnection
 from ledger.forms import day_end, day_start
-from ledger.services.members import all_pages
+from ledger.services.members import all_rows
 from vendors.parsing import shanghai_format
 from vendors.results import (
-    Capability,
     Direction,
     LedgerQuery,
     MemberBalance,
@@ -22,10 +20,6 @@ from vendors.results import (
     RankingQuery,
     ResultPage,
 )
-
-
-def connections_for(capability: Capability) -> list[VendorConnection]:
-    return connections_with(capability)
 
 
 # --- rankings ---------------------------------------------------------------------------------------------------
@@ -82,8 +76,9 @@ def ranking_rows(*, connection: VendorConnection, query: RankingQuery) -> Iterat
         yield from enumerate(_balances_of_ids(connection, query), start=1)
         return
     client = connection_client(connection)
-    base = replace(query, page=1, page_size=client.max_page_size)
-    rows = all_pages(lambda number: client.balance_ranking(query=replace(base, page=number)))
+    rows = all_rows(
+        lambda page_query: client.balance_ranking(query=page_query), query, page_size=client.profile.max_page_size
+    )
     yield from enumerate(rows, start=1)
 
 
@@ -124,5 +119,6 @@ def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPa
 
 def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator[PointsTransaction]:
     client = connection_client(connection)
-    base = replace(query, page=1, page_size=client.max_page_size)
-    return all_pages(lambda number: client.shop_ledger(query=replace(base, page=number)))
+    return all_rows(
+        lambda page_query: client.shop_ledger(query=page_query), query, page_size=client.profile.max_page_size
+    )

@@ -9,7 +9,7 @@ import responses
 
 from connections.forms import CREDENTIAL_PREFIX
 from tests.conftest import TEST_CREDENTIALS
-from vendors.registry import client_class
+from vendors.registry import vendor_profile
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def vendor_http() -> Iterator[responses.RequestsMock]:
 
 
 def secret_values(vendor: str) -> list[str]:
-    secret_names = {spec.name for spec in client_class(vendor).credential_fields if spec.secret}
+    secret_names = {spec.name for spec in vendor_profile(vendor).credential_fields if spec.secret}
     return [value for key, value in TEST_CREDENTIALS[vendor].items() if key in secret_names]
 
 
@@ -35,7 +35,7 @@ def form_data() -> Callable[..., dict[str, str]]:
     def build(vendor: str, **overrides: str) -> dict[str, str]:
         data = {
             "name": f"{vendor} shop",
-            "base_url": client_class(vendor).default_base_url,
+            "base_url": vendor_profile(vendor).default_base_url,
             "timeout_seconds": "10",
             "enabled": "on",
             **{CREDENTIAL_PREFIX + key: value for key, value in TEST_CREDENTIALS[vendor].items()},

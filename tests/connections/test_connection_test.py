@@ -26,8 +26,6 @@ from connections.models import VendorConnection
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values
 from vendors import http
-from vendors.base import VendorClient
-from vendors.registry import client_class
 
 pytestmark = pytest.mark.django_db
 
@@ -44,38 +42,6 @@ def htmx_test(client, connection: VendorConnection):
 def assert_no_secret(text: str) -> None:
     for secret in all_secret_values():
         assert secret not in text
-
-
-# --- a vendor whose client cannot test yet ----------------------------------------------------------
-
-
-@pytest.fixture
-def untestable_kingdee(monkeypatch) -> None:
-    """Kingdee's client as it was before its test_connection existed (the base class raises NotImplementedError)."""
-    monkeypatch.setattr(client_class("kingdee"), "test_connection", VendorClient.test_connection)
-
-
-def test_a_client_that_cannot_test_yet_says_so(untestable_kingdee, admin_client, admin_user, make_connection):
-    connection = make_connection("kingdee")
-    response = htmx_test(admin_client, connection)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert f'id="test-result-{connection.pk}"' in html
-    assert "Testing is not available for this vendor yet." in html
-    assert "<html" not in html  # only the result, for htmx to swap in
-    connection.refresh_from_db()
-    assert connection.last_tested_at is not None
-    assert connection.last_test_ok is None
-    assert connection.last_test_latency_ms is None
-    entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED)
-    assert entry.user == admin_user
-    assert entry.details["ok"] is None
-
-
-def test_the_command_exits_non_zero_when_it_cannot_test(untestable_kingdee, make_connection):
-    connection = make_connection("kingdee")
-    with pytest.raises(CommandError, match=r"Not tested: .*not available"), translation.override("en"):
-        call_command("connection", "test", str(connection.pk), stdout=StringIO())
 
 
 # --- the real handshakes, over faked HTTP -----------------------------------------------------------

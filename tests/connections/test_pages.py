@@ -148,14 +148,14 @@ def test_list_without_connections_says_so_and_offers_each_vendor(admin_client):
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_create_form_is_built_from_the_vendors_credential_fields(admin_client, vendor):
-    from vendors.registry import client_class
+    from vendors.registry import vendor_profile
 
     html = admin_client.get(reverse("connections:create", args=[vendor])).content.decode()
-    vendor_class = client_class(vendor)
-    for spec in vendor_class.credential_fields:
+    profile = vendor_profile(vendor)
+    for spec in profile.credential_fields:
         assert f'name="credential_{spec.name}"' in html
-    assert len(password_inputs(html)) == sum(1 for spec in vendor_class.credential_fields if spec.secret)
-    assert f'value="{vendor_class.default_base_url}"' in html
+    assert len(password_inputs(html)) == sum(1 for spec in profile.credential_fields if spec.secret)
+    assert f'value="{profile.default_base_url}"' in html
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -323,6 +323,32 @@ def test_a_failing_first_page_explains_itself_in_both_cards(support_client, vend
     assert len(record_calls(vendor_http)) == 1  # not asked twice for the same failing endpoint
 
 
+def test_a_failing_balance_leaves_the_history_on_the_page(support_client, vendor_http, xiaoe_connection):
+    # Xiaoe's balance and history are two endpoints, asked at once: one failing spoils only its own card.
+    from tests.ledger.conftest import XIAOE, XIAOE_BATCH_URL, xiaoe_token
+
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json={"code": 50001, "msg": "余额服务繁忙", "data": None})
+    row = {
+        "id": 1,
+        "flow_id": "f1",
+        "user_id": "u1",
+        "flow_type": 1,
+        "flow_count": 8,
+        "created_at": "2026-11-30 09:30:00",
+        "remark": "签到奖励",
+    }
+    vendor_http.post(
+        XIAOE + "/xe.account.flow.list/1.0.0", json={"code": 0, "msg": "ok", "data": {"list": [row], "total": 1}}
+    )
+    html = support_client.get(detail_url(xiaoe_connection, "u1")).content.decode()
+    balance_card = html.split('class="card balance-card"')[1].split("</section>")[0]
+    assert "余额服务繁忙" in balance_card
+    history = html.split('id="history-table"')[1]
+    assert "签到奖励" in history
+    assert 'class="alert error"' not in history
+
+
 def test_admin_sees_raw_rows_masked(admin_client, vendor_http, kingdee_connection):
     fake_member(vendor_http, rows=[record(member_mobile=MOBILE)])
     html = admin_client.get(detail_url(kingdee_connection)).content.decode()

@@ -16,7 +16,7 @@ import pytest
 import requests
 from responses import matchers
 
-from vendors.base import CredentialField
+from vendors.base import CredentialField, VendorProfile
 from vendors.exceptions import (
     VendorAuthError,
     VendorBadResponse,
@@ -26,7 +26,7 @@ from vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from vendors.http import HttpVendorClient, JsonObject, result_page, session_for
+from vendors.http import CodeMessageClient, result_page, session_for
 from vendors.results import ConnectionConfig
 from vendors.xiaoe import XiaoeClient
 
@@ -34,22 +34,19 @@ URL = "https://demo.vendor.test/read"
 SECRET = "demo-secret-5e6f7a8b9c0d"
 
 
-class DemoClient(HttpVendorClient):
-    """A vendor with one read endpoint answering {"code": 0, "data": ...}."""
+class DemoClient(CodeMessageClient):
+    """A vendor with one read endpoint answering {"code": 0, "msg": ..., "data": ...}."""
 
-    vendor = "demo"
-    display_name = "Demo"
-    default_base_url = "https://demo.vendor.test"
-    credential_fields = (CredentialField("key", "Key", secret=False), CredentialField("secret", "Secret"))
-    capabilities = frozenset()
-
-    def unwrap(self, payload: JsonObject) -> Any:
-        if payload.get("code") != 0:
-            raise VendorRejected(self.vendor_message(payload.get("msg")), vendor=self.vendor, code=payload.get("code"))
-        return payload.get("data")
+    profile = VendorProfile(
+        key="demo",
+        display_name="Demo",
+        capabilities=frozenset(),
+        default_base_url="https://demo.vendor.test",
+        credential_fields=(CredentialField("key", "Key", secret=False), CredentialField("secret", "Secret")),
+    )
 
     def read(self, **kwargs: Any) -> Any:
-        return self.send("POST", "/read", json={"q": "x"}, unwrap=self.unwrap, **kwargs)
+        return self.send("POST", "/read", json={"q": "x"}, unwrap=self._unwrap, **kwargs)
 
 
 def demo_config(**overrides: Any) -> ConnectionConfig:

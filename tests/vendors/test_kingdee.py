@@ -201,32 +201,17 @@ def client(make_config) -> KingdeeClient:
 MEMBER = MemberRef(LookupKind.MEMBER_ID, "M001")
 
 
-# --- what the class declares -------------------------------------------------------------------------
+# --- what the profile declares -------------------------------------------------------------------------
 def test_declared_capabilities_and_filters():
-    assert KingdeeClient.capabilities == {Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY, Capability.SHOP_LEDGER}
-    assert KingdeeClient.history_has_balance_after is True
-    assert KingdeeClient.supports_type_filter is True
-    assert tuple(KingdeeClient.history_types()) == ()  # tenant-specific codes: free text
-    assert KingdeeClient.history_directions == frozenset()
-    assert KingdeeClient.max_page_size == 100
-
-
-@pytest.mark.parametrize(
-    ("identifier", "kind"),
-    [
-        ("13800138000", LookupKind.MOBILE),
-        ("+8613800138000", LookupKind.MOBILE),
-        ("+86 138 0013 8000", LookupKind.MOBILE),
-        ("1", LookupKind.MEMBER_ID),
-        ("M001", LookupKind.MEMBER_ID),
-        ("1234567890", LookupKind.MEMBER_ID),  # ten digits: not a mobile
-        ("M 001", None),
-        ("会员A", None),
-        ("", None),
-    ],
-)
-def test_lookup_kind(identifier, kind):
-    assert KingdeeClient.lookup_kind(identifier) == kind
+    assert KingdeeClient.profile.capabilities == {
+        Capability.MEMBER_BALANCE,
+        Capability.MEMBER_HISTORY,
+        Capability.SHOP_LEDGER,
+    }
+    assert KingdeeClient.profile.history_has_balance_after is True
+    assert KingdeeClient.profile.history_type_filter is True
+    assert KingdeeClient.profile.history_directions == frozenset()
+    assert KingdeeClient.profile.max_page_size == 100
 
 
 # --- the app-token ----------------------------------------------------------------------------------

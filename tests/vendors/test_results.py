@@ -1,49 +1,33 @@
-"""PointsTransaction.build makes what PointsTransaction(...) makes, only without the frozen __init__'s cost."""
+"""ResultPage: the paging a list page offers from what the vendor said about its total."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
-from decimal import Decimal
-
 import pytest
 
-from vendors.parsing import SHANGHAI
-from vendors.results import Direction, PointsTransaction
-
-REQUIRED = {
-    "connection_id": 3,
-    "record_id": "r-1",
-    "member_id": "100001",
-    "occurred_at": datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI),
-    "change": Decimal("-20"),
-    "direction": Direction.SUBTRACT,
-}
+from vendors.results import ResultPage
 
 
 @pytest.mark.parametrize(
-    "values",
+    ("items", "page", "total", "count", "previous", "next_"),
     [
-        REQUIRED,
-        {**REQUIRED, "balance_before": Decimal(520), "balance_after": Decimal(500), "type_name": "兑换", "raw": {}},
+        (20, 1, 95, 5, False, True),
+        (15, 5, 95, 5, True, False),
+        (0, 1, 0, 1, False, False),
+        # No total: "next" while pages are full.
+        (20, 3, None, None, True, True),
+        (7, 3, None, None, True, False),
     ],
 )
-def test_build_equals_the_constructor_with_the_same_defaults(values):
-    built, constructed = PointsTransaction.build(**values), PointsTransaction(**values)
-
-    assert built == constructed
-    assert repr(built) == repr(constructed)
-    assert {f.name: getattr(built, f.name) for f in dataclasses.fields(built)} == {
-        f.name: getattr(constructed, f.name) for f in dataclasses.fields(constructed)
-    }
+def test_paging_follows_the_total_or_else_full_pages(items, page, total, count, previous, next_):
+    result = ResultPage(tuple(range(items)), page, 20, total)
+    assert result.page_count == count
+    assert result.has_previous is previous
+    assert result.has_next is next_
 
 
-def test_build_refuses_unknown_and_missing_fields_and_stays_frozen():
-    with pytest.raises(TypeError, match="unknown \\['balanse_after'\\]"):
-        PointsTransaction.build(**REQUIRED, balanse_after=Decimal(1))
-    with pytest.raises(TypeError, match="missing \\['change'\\]"):
-        PointsTransaction.build(**{k: v for k, v in REQUIRED.items() if k != "change"})
-    built = PointsTransaction.build(**REQUIRED)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.change = Decimal(0)
-    assert dataclasses.replace(built, change=Decimal(5)).change == Decimal(5)
+def test_an_empty_page_past_the_end_is_not_nothing_found_and_leads_back_to_the_last_page():
+    beyond = ResultPage((), 9, 20, 95)
+    assert beyond.beyond_last_page
+    assert beyond.previous_page == 5
+    assert not ResultPage((), 1, 20, 0).beyond_last_page
+    assert ResultPage((1,), 3, 20, 95).previous_page == 2

@@ -110,35 +110,18 @@ def client(make_config) -> XiaoeClient:
     return XiaoeClient(make_config("xiaoe"))
 
 
-# --- what the class declares -------------------------------------------------------------------------
+# --- what the profile declares -------------------------------------------------------------------------
 def test_declared_capabilities_and_filters():
-    assert XiaoeClient.capabilities == {
+    assert XiaoeClient.profile.capabilities == {
         Capability.MEMBER_BALANCE,
         Capability.MEMBER_HISTORY,
         Capability.BALANCE_RANKING,
         Capability.BALANCES_BY_IDS,
     }
-    assert XiaoeClient.history_directions == {Direction.ADD, Direction.SUBTRACT, Direction.FREEZE}
-    assert XiaoeClient.max_history_days == 366
-    assert XiaoeClient.history_whole_months is True
+    assert XiaoeClient.profile.history_directions == {Direction.ADD, Direction.SUBTRACT, Direction.FREEZE}
+    assert XiaoeClient.profile.max_history_days == 366
+    assert XiaoeClient.profile.history_whole_months is True
     assert xiaoe.ACCOUNT_TYPE in {"INTEGRAL", "INTERGRAL"}
-
-
-@pytest.mark.parametrize(
-    ("identifier", "kind"),
-    [
-        (USER, LookupKind.USER_ID),
-        ("7", LookupKind.USER_ID),
-        ("u-" + "x" * 62, LookupKind.USER_ID),
-        ("u-" + "x" * 63, None),
-        ("13800138000", None),
-        ("u 1", None),
-        ("用户1", None),
-        ("", None),
-    ],
-)
-def test_lookup_kind(identifier, kind):
-    assert XiaoeClient.lookup_kind(identifier) == kind
 
 
 # --- token ------------------------------------------------------------------------------------------

@@ -88,31 +88,12 @@ def history_body(**fields: object) -> dict:
     return {"openid": OPENID, "start_time": 0, "end_time": 0, "page": 1, "page_size": 20} | fields
 
 
-# --- what the class declares -------------------------------------------------------------------------
+# --- what the profile declares -------------------------------------------------------------------------
 def test_declared_capabilities_are_what_the_api_offers():
-    assert XinyueClient.capabilities == {Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY}
-    assert XinyueClient.history_directions == frozenset()
-    assert not XinyueClient.supports_type_filter
-    assert not XinyueClient.history_has_balance_after
-
-
-@pytest.mark.parametrize(
-    ("identifier", "kind"),
-    [
-        (OPENID, LookupKind.OPENID),
-        ("oX_ab-12", LookupKind.OPENID),
-        ("  oXabc123  ", LookupKind.OPENID),
-        ("abc12", None),  # too short for an openid
-        ("a" * 65, None),
-        ("13800138000", None),  # a mobile number: not an openid
-        ("+86 138 0013 8000", None),
-        ("open id", None),
-        ("ab@cd.com", None),
-        ("", None),
-    ],
-)
-def test_lookup_kind(identifier, kind):
-    assert XinyueClient.lookup_kind(identifier) == kind
+    assert XinyueClient.profile.capabilities == {Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY}
+    assert XinyueClient.profile.history_directions == frozenset()
+    assert not XinyueClient.profile.history_type_filter
+    assert not XinyueClient.profile.history_has_balance_after
 
 
 # --- history ----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from connections.fields import DecryptionFailed
 from connections.forms import CREDENTIAL_PREFIX, ConnectionForm, connection_form_class
 from connections.management.commands._operator import command_origin
 from connections.models import VendorConnection
-from vendors.registry import client_class, vendor_kinds
+from vendors.registry import vendor_kinds, vendor_profile
 
 # Form field → the option an operator typed, so that an error names what to fix.
 _OPTION_OF_FIELD = {"name": "--name", "base_url": "--base-url", "timeout_seconds": "--timeout", "enabled": "--disabled"}
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             "name": options["name"],
             "base_url": options["base_url"]
             if options["base_url"] is not None
-            else client_class(vendor).default_base_url,
+            else vendor_profile(vendor).default_base_url,
             "timeout_seconds": options["timeout"] if options["timeout"] is not None else "10",
             "enabled": "" if options["disabled"] else "on",
             **{CREDENTIAL_PREFIX + key: value for key, value in credentials.items()},
@@ -166,7 +166,7 @@ class Command(BaseCommand):
             (_("last test"), _last_test(connection)),
         ]
         try:
-            specs = client_class(connection.vendor).credential_fields
+            specs = vendor_profile(connection.vendor).credential_fields
         except LookupError:
             specs = ()
         declared = set()
@@ -188,13 +188,10 @@ class Command(BaseCommand):
         connection = _find(options["connection"])
         _credentials_of(connection)  # a connection no key opens fails here, in one line
         result = services.connection_test(connection=connection, user=None, via=command_origin("connection test"))
-        latency = f" ({result.latency_ms} ms)" if result.latency_ms is not None else ""
-        line = f"{connection.name}: {result.message}{latency}"
+        line = f"{connection.name}: {result.message} ({result.latency_ms} ms)"
         if result.ok:
             self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
             return
-        if result.ok is None:
-            raise CommandError(_("Not tested: %(line)s") % {"line": line})
         raise CommandError(_("Failed: %(line)s") % {"line": line})
 
     def handle_enable(self, options: Mapping[str, Any]) -> None:

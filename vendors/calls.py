@@ -8,29 +8,17 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from django.utils import translation
 
 from vendors.exceptions import VendorError
+from vendors.results import Outcome
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 K = TypeVar("K")
-
-
-@dataclass(frozen=True)
-class Outcome(Generic[T]):
-    """What one vendor call gave: a value, or the VendorError that explains why not."""
-
-    value: T | None = None
-    error: VendorError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def call_vendor(call: Callable[[], T]) -> Outcome[T]:
@@ -48,6 +36,11 @@ VENDOR_POOL_THREADS = 32
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
+_this_thread = threading.local()
+
+
+def _mark_pool_thread() -> None:
+    _this_thread.in_vendor_pool = True
 
 
 def vendor_pool() -> ThreadPoolExecutor:
@@ -55,7 +48,9 @@ def vendor_pool() -> ThreadPoolExecutor:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(max_workers=VENDOR_POOL_THREADS, thread_name_prefix="vendor")
+            _pool = ThreadPoolExecutor(
+                max_workers=VENDOR_POOL_THREADS, thread_name_prefix="vendor", initializer=_mark_pool_thread
+            )
             _pool_pid = os.getpid()
         return _pool
 
@@ -63,11 +58,15 @@ def vendor_pool() -> ThreadPoolExecutor:
 def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Outcome[T]]:
     """Run independent vendor calls at once: wall time ≈ the slowest call, not the sum.
 
-    The last call runs in the request's own thread, the others in the shared pool. Each pooled call runs in
-    a copy of the caller's context, so the request log still sees its vendor calls.
+    The last call runs in the caller's own thread, the others in the shared pool. Each pooled call runs in
+    a copy of the caller's context, so the request log still sees its vendor calls. Called from a pool thread
+    (a lookup panel asking for balance and history), the calls run one after the other instead: pool threads
+    waiting for each other could fill the pool and wait for ever.
     """
     if not calls:
         return {}
+    if getattr(_this_thread, "in_vendor_pool", False):
+        return {key: call_vendor(call) for key, call in calls.items()}
     *pooled, (last_key, last_call) = calls.items()
     # Django's active language is per thread: carry the request's into the pool, so that error messages
     # built there are in the user's language.
