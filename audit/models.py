@@ -21,6 +21,13 @@ class AuditAction(models.TextChoices):
     RANKINGS_VIEW = "rankings_view", _("Rankings viewed")
     SHOP_LEDGER_VIEW = "shop_ledger_view", _("Shop ledger viewed")
     EXPORT = "export", _("Export")
+    USER_CREATED = "user_created", _("User created")
+    USER_ROLE_CHANGED = "user_role_changed", _("User's role changed")
+    USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    USER_REACTIVATED = "user_reactivated", _("User reactivated")
+    USER_PASSWORD_RESET = "user_password_reset", _("User's password reset")
+    USER_PASSWORD_SET = "user_password_set", _("Password set with a link")
+    USER_UNLOCKED = "user_unlocked", _("User's lockout lifted")
 
 
 class AuditEntry(models.Model):
@@ -53,12 +60,12 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
+
     @property
     def action_label(self) -> str:
         try:
             return str(AuditAction(self.action).label)
         except ValueError:
             return self.action
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
