@@ -20,9 +20,20 @@ install: $(VENV)/.installed
 	$(PY) scripts/write_demo_env.py
 
 ## The dashboard with demo data: sandbox vendors on :$(SANDBOX_PORT), dashboard on http://$(DEMO_ADDR)/
+# It runs as production does, DEBUG off (our own 404/403/500 pages, static files collected and served by
+# WhiteNoise), over plain HTTP on this machine. `make demo DEBUG=true` for Django's debug pages (README).
+# demo_setup writes well-known passwords, so it asks for DEBUG itself.
+demo: export DEBUG := false
+demo: export ALLOWED_HOSTS := $(firstword $(subst :, ,$(DEMO_ADDR))),localhost,127.0.0.1
+demo: export SECURE_SSL_REDIRECT := false
+demo: export BEHIND_TLS_PROXY := false
+demo: export SESSION_COOKIE_SECURE := false
+demo: export CSRF_COOKIE_SECURE := false
+demo: export SECURE_HSTS_SECONDS := 0
 demo: $(VENV)/.installed .env
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py demo_setup --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	DEBUG=true $(PY) manage.py demo_setup --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
 	@echo "Open http://$(DEMO_ADDR)/ and log in as support, manager or admin (password: demo-password). Ctrl-C stops both servers."
 	@trap 'kill 0' EXIT; \
 	  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) & \

@@ -21,6 +21,13 @@ class AuditAction(models.TextChoices):
     RANKINGS_VIEW = "rankings_view", _("Rankings viewed")
     SHOP_LEDGER_VIEW = "shop_ledger_view", _("Shop ledger viewed")
     EXPORT = "export", _("Export")
+    USER_CREATED = "user_created", _("User created")
+    USER_ROLE_CHANGED = "user_role_changed", _("User's role changed")
+    USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    USER_REACTIVATED = "user_reactivated", _("User reactivated")
+    USER_PASSWORD_RESET = "user_password_reset", _("User's password reset")
+    USER_PASSWORD_SET = "user_password_set", _("Password set with a link")
+    USER_UNLOCKED = "user_unlocked", _("User's lockout lifted")
 
 
 class AuditEntry(models.Model):

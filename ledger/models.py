@@ -21,6 +21,7 @@ class LedgerPermissions(models.Model):
             ("view_raw", _("See raw vendor replies")),
             ("manage_connections", _("Manage vendor connections")),
             ("view_audit", _("View the audit log")),
+            ("manage_users", _("Manage users and their roles")),
         ]
 
     def __str__(self) -> str:

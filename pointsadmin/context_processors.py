@@ -40,5 +40,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "view_raw": roles.PERM_VIEW_RAW in granted,
             "manage_connections": roles.PERM_MANAGE_CONNECTIONS in granted,
             "view_audit": roles.PERM_VIEW_AUDIT in granted,
+            "manage_users": roles.PERM_MANAGE_USERS in granted,
         },
     }

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "connections",
     "ledger",
     "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("connections/", include("connections.urls")),
+    path("", include("accounts.urls")),
     path("", include("ledger.urls")),
 ]
 

@@ -201,4 +201,5 @@ _NAV_PERMISSIONS = {
     "view_raw": "view_raw",
     "manage_connections": "manage_connections",
     "view_audit": "view_audit",
+    "manage_users": "manage_users",
 }

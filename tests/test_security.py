@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Routes an anonymous user may open (everything else must redirect to the login page).
-PUBLIC_ROUTES = {"login", "logout", "healthz"}
+PUBLIC_ROUTES = {"login", "logout", "healthz", "accounts:set_password"}
 
 # Sample values for path converters, so that every route can be requested.
 SAMPLE_ARGUMENTS = {"int": "1", "str": "member-1", "slug": "member-1", "path": "member-1"}
@@ -82,6 +82,14 @@ ROUTE_ROLES = {
     "connections:delete": {"admin"},
     "connections:test": {"admin"},
     "audit_log": {"admin"},
+    "accounts:user_list": {"admin"},
+    "accounts:user_create": {"admin"},
+    "accounts:user_detail": {"admin"},
+    "accounts:user_role": {"admin"},
+    "accounts:user_deactivate": {"admin"},
+    "accounts:user_reactivate": {"admin"},
+    "accounts:user_reset_password": {"admin"},
+    "accounts:user_unlock": {"admin"},
 }
 
 

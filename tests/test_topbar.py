@@ -19,6 +19,7 @@ TEMPLATE_NAV = """{% load memoized_i18n %}
     {% if can.shop_ledger %}<a href="{% url 'ledger:shop_ledger' %}" class="{% if nav_section == 'ledger' %}active{% endif %}">{% translate "Shop ledger" %}</a>{% endif %}
     {% if can.manage_connections %}<a href="{% url 'connections:list' %}" class="{% if nav_section == 'connections' %}active{% endif %}">{% translate "Connections" %}</a>{% endif %}
     {% if can.view_audit %}<a href="{% url 'audit_log' %}" class="{% if nav_section == 'audit' %}active{% endif %}">{% translate "Audit log" %}</a>{% endif %}
+    {% if can.manage_users %}<a href="{% url 'accounts:user_list' %}" class="{% if nav_section == 'users' %}active{% endif %}">{% translate "Users & roles" as label %}{{ label|force_escape }}</a>{% endif %}
 """  # noqa: E501
 TEMPLATE_LANGUAGES = """{% load memoized_i18n %}{% get_current_language as LANGUAGE_CODE %}
     <form class="lang-switch" action="{% url 'set_language' %}" method="post">

@@ -25,6 +25,7 @@ MAIN_NAV = (
     ("shop_ledger", "ledger:shop_ledger", "ledger", _("Shop ledger")),
     ("manage_connections", "connections:list", "connections", _("Connections")),
     ("view_audit", "audit_log", "audit", _("Audit log")),
+    ("manage_users", "accounts:user_list", "users", _("Users & roles")),
 )
 # Each language's own name for itself, so that a reader of the other language still finds theirs.
 LANGUAGE_NAMES = {"zh-hans": "中文"}
