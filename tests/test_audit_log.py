@@ -32,14 +32,10 @@ def _pagination(html: str) -> str:
 def test_the_audit_log_pages_keep_the_filters_and_swap_the_table(admin_client, entries):
     html = admin_client.get(reverse("audit_log"), {"action": "member_lookup", "page": "2"}).content.decode()
     nav = _pagination(html)
-    links = re.findall(r'<a class="button" href="([^"]+)" hx-get="([^"]+)" hx-target="#audit-table"', nav)
-    assert [href for href, _hx in links] == [
-        "?action=member_lookup&amp;page=1",
-        "?action=member_lookup&amp;page=1",
-        "?action=member_lookup&amp;page=3",
-        "?action=member_lookup&amp;page=3",
-    ]
-    assert all(href == hx for href, hx in links)
+    # First, previous, next, last: each a real address that htmx fetches into the table.
+    links = re.findall(r'<a class="button" href="\?([^"]+)" hx-get="\?([^"]+)" hx-target="#audit-table"', nav)
+    assert [(href.split("page=")[1], href == hx) for href, hx in links] == [("1", True)] * 2 + [("3", True)] * 2
+    assert all(href.startswith("action=member_lookup&amp;") for href, _hx in links)
     assert "Page 2 of 3" in nav
     assert "120 entries" in html
     assert "M0069" in html  # newest first: page 2 holds the 51st to the 100th
