@@ -8,22 +8,23 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from audit.models import AuditAction, AuditEntry
 from pointsadmin import roles
-from pointsadmin.quick_forms import QuickCopyForm
+from vendors.results import ResultPage
 
 AUDIT_PAGE_SIZE = 50
 
 
-class AuditFilterForm(QuickCopyForm):
+class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("User"), queryset=get_user_model().objects.order_by("username"), required=False, empty_label=_("All")
     )
     action = forms.ChoiceField(label=_("Action"), choices=[("", _("All")), *AuditAction.choices], required=False)
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def clean_page(self) -> int:
         # Clamped rather than refused: an old bookmark past the end still shows something useful.
@@ -42,11 +43,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(user=user)
     if action := form.cleaned_data.get("action"):
         entries = entries.filter(action=action)
-    page_number = form.cleaned_data.get("page") or 1
-    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(page_number)
+    # Django's paginator (a page past the end shows the last), told in the words the list pages share.
+    found = Paginator(entries, AUDIT_PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
+    page = ResultPage(tuple(found), found.number, AUDIT_PAGE_SIZE, found.paginator.count)
     template = "audit/audit_log.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#audit-table"
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        template += "#table"
     response = render(request, template, {"form": form, "page": page, "nav_section": "audit"})
-    response.headers["Vary"] = "HX-Request"
+    patch_vary_headers(response, ["HX-Request"])
     return response

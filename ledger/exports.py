@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 UTF8_BOM = "\ufeff"
 
 
-class _Echo:
+class _LineReturningFile:
     """A file-like object whose write returns the line, for csv.writer inside a generator."""
 
     def write(self, value: str) -> str:
@@ -25,7 +25,7 @@ def _neutralise_formula(value: object) -> object:
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_LineReturningFile())
     yield UTF8_BOM + writer.writerow([str(cell) for cell in header])
     for row in rows:
         yield writer.writerow([_neutralise_formula(cell) for cell in row])

@@ -8,6 +8,7 @@ of the vendor are strict and answered with an inline message.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -15,10 +16,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pointsadmin.quick_forms import QuickCopyForm
 from vendors.base import VendorProfile
 from vendors.parsing import SHANGHAI
-from vendors.results import Direction, RankingField
+from vendors.results import Direction, HistoryQuery, LedgerQuery, RankingField, RankingQuery
 
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
@@ -74,30 +74,26 @@ def shanghai_today() -> date:
     return timezone.now().astimezone(SHANGHAI).date()
 
 
-class PagingMixin(QuickCopyForm):
-    """page and page_size, never invalid: see the module docstring."""
+class PagedForm(forms.Form):
+    """A filter form with page and page_size, never invalid: see the module docstring.
+
+    The form works on its own copy of the query, so that it can show what it applied (a default period, the
+    clamp of a bad page size) without changing request.GET.
+    """
 
     max_page_size = 100
 
     page = forms.CharField(required=False, widget=forms.HiddenInput)
     page_size = forms.CharField(label=_("Rows per page"), required=False, widget=forms.Select)
 
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(None if data is None else data.copy(), **kwargs)
+
     def setup_paging(self, max_page_size: int) -> None:
         self.max_page_size = max_page_size
         self.fields["page_size"].widget.choices = page_size_choices(max_page_size)
         if self.is_bound:
-            # Show the page size actually applied (a default, or the clamp of a bad value).
-            effective = str(pick_page_size(self.data.get("page_size"), max_page_size))
-            if self.data.get("page_size") != effective:
-                self.writable_data()["page_size"] = effective
-
-    def writable_data(self) -> Any:
-        """self.data, copied first unless this form already made it its own: a change to it never reaches the
-        caller's query (request.GET), and it is copied at most once (QueryDict.copy is a deep copy)."""
-        if not getattr(self, "_owns_data", False):
-            self.data = self.data.copy()
-            self._owns_data = True
-        return self.data
+            self.data["page_size"] = str(pick_page_size(self.data.get("page_size"), max_page_size))
 
     def clean_page(self) -> int:
         return clamp_page(self.cleaned_data.get("page"))
@@ -107,7 +103,7 @@ class PagingMixin(QuickCopyForm):
 
 
 # --- member lookup ----------------------------------------------------------------------------------------
-class MemberSearchForm(QuickCopyForm):
+class MemberSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Member"),
         required=False,
@@ -128,7 +124,7 @@ PERIOD_CHOICES = [
 ]
 
 
-class HistoryFilterForm(PagingMixin):
+class HistoryFilterForm(PagedForm):
     """Filters of one member's history (and, with member fields, of the shop ledger), shaped by the vendor."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
@@ -142,24 +138,20 @@ class HistoryFilterForm(PagingMixin):
     type_code = forms.CharField(label=_("Type code"), required=False, max_length=64, strip=True)
 
     default_period = "30d"
-    # What to show first, then how many rows (page_size, declared first by PagingMixin, goes last).
+    # What to show first, then how many rows (page_size, declared first by PagedForm, goes last).
     field_order = ["period", "start", "end", "direction", "type_code"]
 
     def __init__(self, data: Any = None, *, profile: VendorProfile, **kwargs: Any) -> None:
-        original = data
-        if data is not None and not data.get("period"):
+        super().__init__(data, **kwargs)
+        if self.is_bound and not self.data.get("period"):
             # The form is always bound (to the query string): show the period actually applied. Dates without a
             # period (a hand-made link) mean those dates, not the default period.
-            data = data.copy()
-            data["period"] = "custom" if data.get("start") or data.get("end") else self.default_period
-        elif data is not None and data.get("period") != "custom" and (data.get("start") or data.get("end")):
+            self.data["period"] = "custom" if self.data.get("start") or self.data.get("end") else self.default_period
+        elif self.is_bound and self.data.get("period") != "custom":
             # A preset period wins over dates sent with it; the date fields are cleared so as not to show dates
             # that were not applied.
-            data = data.copy()
-            data.pop("start", None)
-            data.pop("end", None)
-        super().__init__(data, **kwargs)
-        self._owns_data = data is not original
+            self.data.pop("start", None)
+            self.data.pop("end", None)
         self.profile = profile
         self.setup_paging(profile.max_page_size)
         directions = [d for d in Direction if d in profile.history_directions]
@@ -204,13 +196,19 @@ class HistoryFilterForm(PagingMixin):
             return cleaned
         cleaned["start_at"] = day_start(start_day)
         cleaned["end_at"] = day_end(end_day)
-        cleaned["start_day"], cleaned["end_day"] = start_day, end_day
         return cleaned
 
-    @property
-    def chosen_direction(self) -> Direction | None:
-        value = self.cleaned_data.get("direction") if "direction" in self.fields else ""
-        return Direction(value) if value else None
+    def to_query(self) -> HistoryQuery:
+        """What a valid form asks of the vendor."""
+        data = self.cleaned_data
+        return HistoryQuery(
+            start=data["start_at"],
+            end=data["end_at"],
+            direction=Direction(data["direction"]) if data.get("direction") else None,
+            type_code=data.get("type_code", ""),
+            page=data["page"],
+            page_size=data["page_size"],
+        )
 
 
 class ShopLedgerForm(HistoryFilterForm):
@@ -238,6 +236,11 @@ class ShopLedgerForm(HistoryFilterForm):
             raise forms.ValidationError(_("A member id holds letters, digits, _ and - only."))
         return value
 
+    def to_query(self) -> LedgerQuery:
+        """What a valid form asks of the vendor."""
+        history = asdict(super().to_query())
+        return LedgerQuery(**history, member_id=self.cleaned_data["member_id"], mobile=self.cleaned_data["mobile"])
+
 
 # --- rankings -----------------------------------------------------------------------------------------------
 SORT_CHOICES = [
@@ -253,7 +256,7 @@ def split_member_ids(text: str) -> list[str]:
     return list(dict.fromkeys(part for part in _ID_SEPARATORS.split(text) if part))
 
 
-class RankingsForm(PagingMixin):
+class RankingsForm(PagedForm):
     connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
@@ -306,7 +309,20 @@ class RankingsForm(PagingMixin):
             self.add_error("end", _("The end date is before the start date."))
         return cleaned
 
+    def to_query(self) -> RankingQuery:
+        """What a valid form asks of the vendor."""
+        data = self.cleaned_data
+        return RankingQuery(
+            sort_field=data["sort"],
+            descending=data["order"] != "asc",
+            member_ids=data["ids"],
+            first_earned_start=day_start(data["start"]) if data["start"] else None,
+            first_earned_end=day_end(data["end"]) if data["end"] else None,
+            page=data["page"],
+            page_size=data["page_size"],
+        )
 
-class RevealMobileForm(QuickCopyForm):
+
+class RevealMobileForm(forms.Form):
     connection_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     member_id = forms.CharField(max_length=100, strip=True)

@@ -1,7 +1,10 @@
 """The ledger pages: member lookup, member page, rankings, shop ledger, their exports, mobile reveal.
 
-Each view validates its query with a form, calls one selector of ledger/services/, renders. Vendor errors
-render inside the page with status 200 (htmx 2 does not swap 4xx/5xx replies).
+The three list pages (member history, rankings, shop ledger) have one anatomy: a form validates every query
+parameter, `form.to_query()` builds what the selector asks of the vendor, one selector of ledger/services/
+answers, and the view renders the page, or only its `#table` partial for an htmx request. Vendor errors
+render inside the page with status 200 (htmx 2 does not swap 4xx/5xx replies). An export takes the same form
+and the same query as the page it exports.
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.models import AuditAction
 from audit.records import audit_record, mask_mobile
 from connections.clients import connection_profile, connections_with
+from connections.models import VendorConnection
 from ledger import forms
 from ledger.charts import history_chart
 from ledger.exports import csv_response
 from ledger.services import listings, members
+from ledger.templatetags.ledger_tags import shanghai
 from pointsadmin import roles
 from vendors.calls import call_vendor
 from vendors.exceptions import VendorError
-from vendors.results import Capability, HistoryQuery, LookupKind, Outcome, PointsTransaction
+from vendors.results import Capability, LookupKind, Outcome, PointsTransaction
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -35,7 +40,7 @@ def wants_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render_list(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+def render_list(request: HttpRequest, template: str, context: dict[str, Any], partial: str = "table") -> HttpResponse:
     """The full page, or only `partial` for an htmx request (not for a history restore); Vary: HX-Request."""
     name = f"{template}#{partial}" if wants_partial(request) else template
     response = render(request, name, context)
@@ -43,8 +48,15 @@ def render_list(request: HttpRequest, template: str, partial: str, context: dict
     return response
 
 
-def _errors_text(form: Any) -> list[str]:
-    return [str(error) for errors in form.errors.values() for error in errors]
+def form_errors(form: Any) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors] if form is not None else []
+
+
+def table_errors(form: Any, outcome: Outcome[Any] | None) -> list[str]:
+    """What a list page shows instead of its table: why its filters were refused, else why the vendor failed."""
+    if errors := form_errors(form):
+        return errors
+    return [outcome.error.user_message()] if outcome is not None and outcome.error is not None else []
 
 
 # --- member lookup -----------------------------------------------------------------------------------------
@@ -71,7 +83,6 @@ def member_search(request: HttpRequest) -> HttpResponse:
         )
         if not lazy:
             panels = members.member_panels(vendor_members=plan.vendor_members)
-    echo = request.GET.get("q", "")[:100]
     context = {
         "form": form,
         "identifier": identifier,
@@ -79,11 +90,11 @@ def member_search(request: HttpRequest) -> HttpResponse:
         "panels": panels,
         "not_asked": not_asked,
         "lazy": lazy,
-        # The search box echoes what was typed, even a mobile: the user typed it.
-        "search_query": echo,
+        # The search box shows what was typed, even a mobile: the user typed it.
+        "search_query": request.GET.get("q", "")[:100],
         "nav_section": "members",
     }
-    return render_list(request, "ledger/member_search.html", "lookup-results", context)
+    return render_list(request, "ledger/member_search.html", context, partial="lookup-results")
 
 
 @require_GET
@@ -112,27 +123,13 @@ def _vendor_member(connection_id: int, member_id: str) -> members.VendorMember:
     return vendor_member
 
 
-def _history_query(form: forms.HistoryFilterForm) -> HistoryQuery | None:
-    if not form.is_valid():
-        return None
-    data = form.cleaned_data
-    return HistoryQuery(
-        start=data["start_at"],
-        end=data["end_at"],
-        direction=form.chosen_direction,
-        type_code=data.get("type_code", "") or "",
-        page=data["page"],
-        page_size=data["page_size"],
-    )
-
-
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
     vendor_member = _vendor_member(connection_id, member_id)
     connection, member, profile = vendor_member.connection, vendor_member.member, vendor_member.profile
     form = forms.HistoryFilterForm(request.GET, profile=profile)
-    query = _history_query(form)
+    query = form.to_query() if form.is_valid() else None
     page = members.member_page(vendor_member=vendor_member, query=query)
     balance = page.balance.value if page.balance.ok else None
     history = page.history.value if page.history is not None and page.history.ok else None
@@ -157,23 +154,19 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         "member_id": member.value,
         "member_id_display": mask_mobile(member.value) if member.kind == LookupKind.MOBILE else member.value,
         "form": form,
-        "form_errors": _errors_text(form),
-        "query": query,
+        "errors": table_errors(form, page.history),
         "balance_outcome": page.balance,
         "balance": balance,
-        "history_outcome": page.history,
         "history": history,
         "chart": chart,
         "whole_months": profile.history_whole_months,
         "has_balance_after": profile.history_has_balance_after,
         "nav_section": "members",
     }
-    return render_list(request, "ledger/member_detail.html", "history-table", context)
+    return render_list(request, "ledger/member_detail.html", context)
 
 
 def _transaction_row(item: PointsTransaction) -> list[object]:
-    from ledger.templatetags.ledger_tags import shanghai
-
     return [
         shanghai(item.occurred_at),
         item.record_id,
@@ -203,25 +196,17 @@ def _transaction_header() -> list[str]:
     ]
 
 
-def _guarded(rows: Iterator[Any], row: Any) -> Iterator[list[object]]:
-    """Rows until the vendor fails mid-export; the failure then ends the file as its last line, visibly."""
+def rows_until_vendor_fails(items: Iterator[Any], to_row: Any) -> Iterator[list[object]]:
+    """CSV rows until the vendor fails mid-export; the failure then ends the file as its last line, visibly."""
     try:
-        for item in rows:
-            yield row(item)
+        for item in items:
+            yield to_row(item)
     except VendorError as error:
         yield [gettext("Export incomplete: %(message)s") % {"message": error.user_message()}]
 
 
 def _export_error(request: HttpRequest, form: Any) -> HttpResponse:
-    errors = _errors_text(form) if form is not None else []
-    return render(request, "ledger/export_error.html", {"errors": errors}, status=400)
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return render(request, "ledger/export_error.html", {"errors": form_errors(form)}, status=400)
 
 
 @require_GET
@@ -230,9 +215,9 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> S
     vendor_member = _vendor_member(connection_id, member_id)
     connection, member = vendor_member.connection, vendor_member.member
     form = forms.HistoryFilterForm(request.GET, profile=vendor_member.profile)
-    query = _history_query(form)
-    if query is None:
+    if not form.is_valid():
         return _export_error(request, form)
+    query = form.to_query()
     audit_record(
         user=request.user,
         action=AuditAction.EXPORT,
@@ -242,7 +227,7 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> S
     )
     rows = members.member_history_rows(vendor_member=vendor_member, query=query)
     filename = f"points-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
-    return csv_response(filename, _transaction_header(), _guarded(rows, _transaction_row))
+    return csv_response(filename, _transaction_header(), rows_until_vendor_fails(rows, _transaction_row))
 
 
 # --- revealing a mobile ------------------------------------------------------------------------------------------
@@ -275,31 +260,25 @@ def reveal_mobile(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/_revealed_mobile.html", context)
 
 
-# --- rankings -------------------------------------------------------------------------------------------------------
-def _choices(capability: Capability) -> tuple[list[Any], list[tuple[int, str]]]:
+# --- rankings and shop ledger: which connection ---------------------------------------------------------------------
+def _list_connections(request: HttpRequest, capability: Capability) -> tuple[list[VendorConnection], Any]:
+    """The enabled connections offering `capability`, and the one ?connection= names (the first when it names
+    none; an id that is not one of them is the form's to refuse)."""
     connections = connections_with(capability)
-    return connections, [(c.pk, c.name) for c in connections]
+    wanted = request.GET.get("connection", "")
+    return connections, next((c for c in connections if str(c.pk) == wanted), connections[0] if connections else None)
 
 
-def _pick_connection(connections: list[Any], form: Any) -> Any:
-    wanted = form.cleaned_data.get("connection") if form.is_valid() else None
-    for connection in connections:
-        if connection.pk == wanted:
-            return connection
-    return connections[0] if connections else None
+def _choices(connections: list[VendorConnection]) -> list[tuple[int, str]]:
+    return [(connection.pk, connection.name) for connection in connections]
 
 
-def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, Any]:
-    connections, choices = _choices(Capability.BALANCE_RANKING)
-    form = forms.RankingsForm(request.GET, connection_choices=choices)
-    connection = None
-    if form.is_valid():
-        connection = _pick_connection(connections, form)
-        if connection is not None:
-            form.setup_paging(connection_profile(connection).max_page_size)
-            form.full_clean()
-    elif connections and "connection" not in form.errors:
-        connection = connections[0]
+# --- rankings -------------------------------------------------------------------------------------------------------
+def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, VendorConnection | None]:
+    connections, connection = _list_connections(request, Capability.BALANCE_RANKING)
+    form = forms.RankingsForm(request.GET, connection_choices=_choices(connections))
+    if connection is not None:
+        form.setup_paging(connection_profile(connection).max_page_size)
     return form, connection
 
 
@@ -309,7 +288,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     form, connection = _rankings_form(request)
     result = None
     if connection is not None and form.is_valid():
-        query = listings.ranking_query(form.cleaned_data)
+        query = form.to_query()
         result = call_vendor(lambda: listings.ranking_page(connection=connection, query=query))
         audit_record(
             user=request.user,
@@ -320,16 +299,15 @@ def rankings(request: HttpRequest) -> HttpResponse:
     page = result.value if result is not None and result.ok else None
     context = {
         "form": form,
-        "form_errors": _errors_text(form),
+        "errors": table_errors(form, result),
         "connection": connection,
-        "result": result,
         "page": page,
-        "page_offset": ((page.page - 1) * page.page_size + 1) if page is not None else 1,
+        "first_rank": ((page.page - 1) * page.page_size + 1) if page is not None else 1,
         # A column no row fills (Xiaoe sends no names) is left out rather than shown as a column of dashes.
         "show_names": page is not None and any(balance.name for balance in page.items),
         "nav_section": "rankings",
     }
-    return render_list(request, "ledger/rankings.html", "rankings-table", context)
+    return render_list(request, "ledger/rankings.html", context)
 
 
 @require_GET
@@ -338,7 +316,7 @@ def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpRespons
     form, connection = _rankings_form(request)
     if connection is None or not form.is_valid():
         return _export_error(request, form)
-    query = listings.ranking_query(form.cleaned_data)
+    query = form.to_query()
     audit_record(
         user=request.user,
         action=AuditAction.EXPORT,
@@ -354,20 +332,18 @@ def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpRespons
         gettext("Frozen"),
         gettext("First earned (Asia/Shanghai)"),
     ]
-    rows = listings.ranking_rows(connection=connection, query=query)
-    return csv_response(f"rankings-{connection.pk}.csv", header, _guarded(rows, listings.ranking_csv_row))
+    rows = rows_until_vendor_fails(listings.ranking_rows(connection=connection, query=query), listings.ranking_csv_row)
+    return csv_response(f"rankings-{connection.pk}.csv", header, rows)
 
 
 # --- shop ledger ----------------------------------------------------------------------------------------------------
-def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, Any]:
-    connections, choices = _choices(Capability.SHOP_LEDGER)
-    if not connections:
+def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, VendorConnection | None]:
+    connections, connection = _list_connections(request, Capability.SHOP_LEDGER)
+    if connection is None:
         return None, None
-    wanted = _int_or_none(request.GET.get("connection", "")[:20])
-    connection = next((c for c in connections if c.pk == wanted), connections[0])
-    form = forms.ShopLedgerForm(request.GET, profile=connection_profile(connection), connection_choices=choices)
-    if form.is_valid() and form.cleaned_data.get("connection") not in (None, connection.pk):
-        connection = None  # an id that is not a shop-ledger connection
+    form = forms.ShopLedgerForm(
+        request.GET, profile=connection_profile(connection), connection_choices=_choices(connections)
+    )
     return form, connection
 
 
@@ -376,8 +352,8 @@ def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, Any
 def shop_ledger(request: HttpRequest) -> HttpResponse:
     form, connection = _ledger_form(request)
     result = None
-    if form is not None and connection is not None and form.is_valid():
-        query = listings.ledger_query(form.cleaned_data, direction=form.chosen_direction)
+    if form is not None and form.is_valid():
+        query = form.to_query()
         result = call_vendor(lambda: listings.ledger_page(connection=connection, query=query))
         audit_record(
             user=request.user,
@@ -389,15 +365,14 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
     page = result.value if result is not None and result.ok else None
     context = {
         "form": form,
-        "form_errors": _errors_text(form) if form is not None else [],
+        "errors": table_errors(form, result),
         "connection": connection,
-        "result": result,
         "page": page,
         # A column no row fills is left out rather than shown as a column of dashes.
         "show_mobiles": page is not None and any(item.mobile for item in page.items),
         "nav_section": "ledger",
     }
-    return render_list(request, "ledger/shop_ledger.html", "ledger-table", context)
+    return render_list(request, "ledger/shop_ledger.html", context)
 
 
 @require_GET
@@ -405,9 +380,9 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
 @permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
 def shop_ledger_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     form, connection = _ledger_form(request)
-    if form is None or connection is None or not form.is_valid():
+    if form is None or not form.is_valid():
         return _export_error(request, form)
-    query = listings.ledger_query(form.cleaned_data, direction=form.chosen_direction)
+    query = form.to_query()
     audit_record(
         user=request.user,
         action=AuditAction.EXPORT,
@@ -417,4 +392,4 @@ def shop_ledger_export(request: HttpRequest) -> StreamingHttpResponse | HttpResp
     )
     rows = listings.ledger_rows(connection=connection, query=query)
     filename = f"ledger-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
-    return csv_response(filename, _transaction_header(), _guarded(rows, _transaction_row))
+    return csv_response(filename, _transaction_header(), rows_until_vendor_fails(rows, _transaction_row))

@@ -117,17 +117,11 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pointsadmin.context_processors.navigation",
+                "pointsadmin.context_processors.user_menu",
             ],
-            # {% url %} as Django's, with argument-free URLs worked out once per process (templates load
-            # memoized_i18n rather than i18n for the same reason; see pointsadmin/templatetags/).
-            "builtins": ["pointsadmin.templatetags.memoized_url"],
         },
     },
 ]
-
-# Plain inputs and selects rendered in Python, identical to Django's templates (pointsadmin/form_renderer.py).
-FORM_RENDERER = "pointsadmin.form_renderer.FastWidgetRenderer"
 
 WSGI_APPLICATION = "pointsadmin.wsgi.application"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -288,3 +289,121 @@ def test_pages_without_connections_say_so(manager_client, support_client):
     assert "No enabled connection offers a shop ledger" in manager_client.get(LEDGER).content.decode()
     assert manager_client.get(reverse("ledger:shop_ledger_export")).status_code == 400
     assert "Type an openid" in support_client.get(reverse("ledger:member_search")).content.decode()
+
+
+# --- the rows every transaction table shares -------------------------------------------------------------------
+def _type_cells(html: str) -> list[str]:
+    """The Type column of the page's first table."""
+    table = html.split("<table>")[1].split("</table>")[0]
+    column = re.findall(r"<th[^>]*>([^<]*)</th>", table).index("Type")
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column] for row in rows]
+
+
+def test_the_panel_member_page_and_shop_ledger_show_a_type_the_same_way(
+    manager_client, vendor_http, kingdee_connection
+):
+    kingdee_token(vendor_http)
+    rows = [
+        record(id="named"),
+        record(id="code-only", type_name=""),
+        record(id="bare", type_name="", type_number="", type_id=""),
+    ]
+    kingdee_records(vendor_http, records_reply(rows[:1], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply(rows), page_size="5")
+    kingdee_records(vendor_http, records_reply(rows))
+    member = reverse("ledger:member_detail", args=[kingdee_connection.pk, "M001"])
+    pages = {
+        "panel": manager_client.get(reverse("ledger:member_panel", args=[kingdee_connection.pk]), {"q": "M001"}),
+        "member page": manager_client.get(member),
+        "shop ledger": manager_client.get(LEDGER),
+    }
+    for name, response in pages.items():
+        cells = _type_cells(response.content.decode())
+        # The type's name with its code beside it, or whichever of the two the vendor sent.
+        assert cells[0] == '兑换 <span class="muted mono">EXCHANGE</span>', name
+        assert cells[1] == "EXCHANGE", name
+        assert cells[2] == "—", name
+
+
+def test_vendor_text_in_the_shop_ledger_is_escaped(manager_client, vendor_http, kingdee_connection):
+    kingdee_token(vendor_http)
+    row = record(member_name="<b>张三</b>", type_name='<img src=x onerror="alert(1)">', member_mobile=MOBILE)
+    kingdee_records(vendor_http, records_reply([row]))
+    html = manager_client.get(LEDGER).content.decode()
+    assert "&lt;b&gt;张三&lt;/b&gt;" in html
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+def test_the_shop_ledger_masks_each_mobile_and_lets_a_manager_reveal_it(
+    manager_client, vendor_http, kingdee_connection
+):
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply([record(member_mobile=MOBILE)]))
+    html = manager_client.get(LEDGER).content.decode()
+    assert MOBILE not in html
+    mobile = html.split('<span class="mobile">')[1].split("</span>\n</td>")[0]
+    assert "138****5678" in mobile
+    assert f'<input type="hidden" name="connection_id" value="{kingdee_connection.pk}">' in mobile
+    assert '<input type="hidden" name="member_id" value="M001">' in mobile
+    assert f'hx-post="{reverse("ledger:reveal_mobile")}"' in mobile
+    member = reverse("ledger:member_detail", args=[kingdee_connection.pk, "M001"])
+    assert f'<a class="mono" href="{member}">M001</a>' in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_shop_ledger_filters_read_in_order_with_rows_per_page_last(
+    manager_client, vendor_http, kingdee_connection, language
+):
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply([record()]))
+    manager_client.cookies["django_language"] = language
+    html = manager_client.get(LEDGER).content.decode()
+    form = html[html.index('<form class="card filters"') :]
+    labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
+    expected = {
+        "en": ["Connection", "Period", "From", "To", "Type code", "Member id", "Mobile", "Rows per page"],
+        "zh-hans": ["连接", "时间范围", "开始日期", "结束日期", "类型编码", "会员 ID", "手机号", "每页条数"],
+    }
+    assert labels == expected[language]
+
+
+def test_paging_links_swap_the_table_and_keep_a_real_address(manager_client, vendor_http, xiaoe_connection):
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply([f"u{i}" for i in range(10)], total=45))
+    html = manager_client.get(RANKINGS, {"sort": "frozen", "page_size": "10", "page": "2"}).content.decode()
+    nav = html.split('<nav class="pagination"')[1].split("</nav>")[0]
+    links = re.findall(r'<a class="button" href="([^"]+)" hx-get="([^"]+)" hx-target="#rankings-table"', nav)
+    assert [href for href, _hx in links] == [
+        "?sort=frozen&amp;page_size=10&amp;page=1",
+        "?sort=frozen&amp;page_size=10&amp;page=1",
+        "?sort=frozen&amp;page_size=10&amp;page=3",
+        "?sort=frozen&amp;page_size=10&amp;page=5",
+    ]
+    assert all(href == hx for href, hx in links)
+    assert nav.count('hx-push-url="true"') == 4
+    assert "Page 2 of 5" in nav
+    # The ranks go on from the previous page.
+    assert '<td class="num">11</td>' in html
+
+
+def test_a_row_without_a_type_shows_its_description_in_the_panel_and_beside_it_on_the_member_page(
+    support_client, vendor_http, make_connection
+):
+    # Xinyue sends a description (desc) and no type: the panel, which has no description column, shows it as
+    # the row's type; the member page shows it in its own column.
+    base = "https://xinyue.vendor.test"
+    xinyue = make_connection("xinyue", base_url=base)
+    token = {"access_token": "xy-token", "expires_in": 7200, "refresh_token": "rt", "scope": "all"}
+    vendor_http.post(base + "/upbot/api/auth/GetAccessToken", json={"ret": 0, "msg": "ok", "data": token})
+    rows = [{"bill_type": 1, "amount": 100, "create_time": 1_748_000_000, "desc": "完成任务奖励积分"}]
+    vendor_http.post(base + "/upbot/api/GetUserClubPointsList", json={"ret": 0, "msg": "", "data": {"list": rows}})
+    vendor_http.post(base + "/upbot/api/GetUserClubPoints", json={"ret": 0, "msg": "", "data": {"amount": 100}})
+    openid = "oXyDemo0000000000000001"
+
+    panel = support_client.get(reverse("ledger:member_panel", args=[xinyue.pk]), {"q": openid}).content.decode()
+    assert _type_cells(panel) == ["完成任务奖励积分"]
+    member = support_client.get(reverse("ledger:member_detail", args=[xinyue.pk, openid])).content.decode()
+    assert _type_cells(member) == ["—"]
+    assert '<td class="hide-narrow">完成任务奖励积分</td>' in member
