@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connections.addresses import guard_calls
 from connections.models import VendorConnection
 from vendors.base import VendorClient
 from vendors.registry import client_class
@@ -14,7 +15,8 @@ def enabled_connections() -> list[VendorConnection]:
 
 
 def connection_client(connection: VendorConnection) -> VendorClient:
-    return client_class(connection.vendor)(connection.to_config())
+    # guard_calls: every request the client sends reaches only an address connections/addresses.py allows.
+    return guard_calls(client_class(connection.vendor)(connection.to_config()))
 
 
 def connection_capabilities(connection: VendorConnection) -> frozenset[Capability]:
