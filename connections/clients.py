@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connections.addresses import guard_calls
 from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile
 from vendors.registry import client_class
@@ -22,7 +23,8 @@ def connection_profile(connection: VendorConnection) -> VendorProfile | None:
 
 
 def connection_client(connection: VendorConnection) -> VendorClient:
-    return client_class(connection.vendor)(connection.to_config())
+    # guard_calls: every request the client sends reaches only an address connections/addresses.py allows.
+    return guard_calls(client_class(connection.vendor)(connection.to_config()))
 
 
 def connections_with(capability: Capability) -> list[VendorConnection]:

@@ -5,7 +5,10 @@ vendor client's declaration (label, secret, required, max length, help text of e
 
 Secrets are write-only. Their inputs are rendered empty (`render_value=False`), a blank secret on
 edit keeps the stored value, and a typed value is never put back into the page, not even when the
-form comes back with errors.
+form comes back with errors. Stored secrets are bound to the scheme, host and port they were saved
+for: a base URL pointing elsewhere needs every secret typed again.
+
+Every message is our own (Django's stock ones read like "确保该变量包含不超过 100 字符").
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from connections.models import VendorConnection
+from connections.addresses import base_url_problem
+from connections.models import VendorConnection, base_url_origin
 from connections.services import ConnectionInput
 from vendors.base import CredentialField
 from vendors.registry import vendor_profile
@@ -31,6 +35,10 @@ CLEAR_PREFIX = "clear_"
 
 TIMEOUT_MIN, TIMEOUT_MAX = 1, 120
 TIMEOUT_MESSAGE = _("Enter the timeout as a whole number of seconds from 1 to 120.")
+REQUIRED_MESSAGE = _("Please fill this in.")
+MAX_LENGTH_MESSAGE = _("At most %(limit_value)d characters (this has %(show_value)d).")
+TEXT_MESSAGES = {"required": REQUIRED_MESSAGE, "max_length": MAX_LENGTH_MESSAGE}
+NAME_TAKEN_MESSAGE = _("A vendor account with this name already exists.")
 
 
 def credential_field_name(key: str) -> str:
@@ -46,6 +54,7 @@ class ConnectionForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=100,
+        error_messages=TEXT_MESSAGES,
         help_text=_("Shown to staff next to every result from this account, e.g. “Shanghai shop”."),
     )
     base_url = forms.URLField(
@@ -54,7 +63,7 @@ class ConnectionForm(forms.Form):
         # Only http(s): the clients speak nothing else, and a javascript: or file: URL has no business here.
         validators=[URLValidator(schemes=["http", "https"])],
         # One message for a malformed URL and a wrong scheme (both validators raise code "invalid").
-        error_messages={"invalid": _("Enter a valid http:// or https:// address.")},
+        error_messages={**TEXT_MESSAGES, "invalid": _("Enter a valid http:// or https:// address.")},
         assume_scheme="https",
         help_text=_("Where the vendor's API answers. The default is the vendor's production host."),
     )
@@ -62,13 +71,18 @@ class ConnectionForm(forms.Form):
         label=_("Timeout (seconds)"),
         min_value=TIMEOUT_MIN,
         max_value=TIMEOUT_MAX,
-        error_messages={"invalid": TIMEOUT_MESSAGE, "min_value": TIMEOUT_MESSAGE, "max_value": TIMEOUT_MESSAGE},
+        error_messages={
+            "required": REQUIRED_MESSAGE,
+            "invalid": TIMEOUT_MESSAGE,
+            "min_value": TIMEOUT_MESSAGE,
+            "max_value": TIMEOUT_MESSAGE,
+        },
         help_text=_("How long to wait for one vendor call before giving up (1 to 120)."),
     )
     enabled = forms.BooleanField(
         label=_("Enabled"),
         required=False,
-        help_text=_("Disabled connections are kept but never called."),
+        help_text=_("A disabled vendor account is kept but never called."),
     )
 
     def __init__(self, *args: Any, instance: VendorConnection | None = None, **kwargs: Any) -> None:
@@ -101,6 +115,11 @@ class ConnectionForm(forms.Form):
                 initial[credential_field_name(spec.name)] = credentials.get(spec.name, "")
         return initial
 
+    @property
+    def secrets_origin(self) -> str:
+        """Where the stored secrets may be sent ("" on a new connection)."""
+        return self.instance.secrets_origin if self.instance is not None else ""
+
     def stored_secret_keys(self) -> set[str]:
         if self.instance is None:
             return set()
@@ -130,7 +149,7 @@ class ConnectionForm(forms.Form):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise forms.ValidationError(_("A connection with this name already exists."), code="unique")
+            raise forms.ValidationError(NAME_TAKEN_MESSAGE, code="unique")
         return name
 
     def clean_base_url(self) -> str:
@@ -143,7 +162,38 @@ class ConnectionForm(forms.Form):
             )
         if parts.query or parts.fragment:
             raise forms.ValidationError(_("The base URL cannot have a query string or a fragment."), code="query")
+        problem = base_url_problem(url)
+        if problem is not None:
+            raise forms.ValidationError(problem.message, code=problem.code)
         return url.rstrip("/")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._ask_for_secrets_again_for_a_new_address(cleaned)
+        return cleaned
+
+    def _ask_for_secrets_again_for_a_new_address(self, cleaned: Mapping[str, Any]) -> None:
+        """A base URL whose scheme, host or port differs from where the secrets were saved for needs each
+        stored secret typed again (or, if optional, removed): blank no longer means "keep"."""
+        url = cleaned.get("base_url")
+        if self.instance is None or not url or base_url_origin(url) == self.secrets_origin:
+            return
+        for spec in self.credential_specs:
+            if not spec.secret or spec.name not in self.stored_secret_keys():
+                continue
+            if cleaned.get(credential_field_name(spec.name)) or cleaned.get(CLEAR_PREFIX + spec.name):
+                continue
+            self.add_error(
+                credential_field_name(spec.name),
+                forms.ValidationError(
+                    _(
+                        "The base URL now points to %(new)s. Type this secret again: the stored one is only "
+                        "ever sent to %(old)s."
+                    ),
+                    code="secret_for_new_address",
+                    params={"new": base_url_origin(url), "old": self.secrets_origin or "—"},
+                ),
+            )
 
     def connection_input(self) -> ConnectionInput:
         """The validated input for the services layer (call after is_valid())."""
@@ -178,6 +228,7 @@ def _credential_form_field(spec: CredentialField) -> forms.CharField:
         label=spec.label,
         required=spec.required,
         max_length=spec.max_length,
+        error_messages=TEXT_MESSAGES,
         help_text=spec.help_text,
         widget=widget,
     )
@@ -197,9 +248,14 @@ def connection_form_class(vendor: str) -> type[ConnectionForm]:
     return type(class_name, (ConnectionForm,), attrs)
 
 
+TOGGLE_MESSAGE = _("Choose whether to enable or disable the vendor account.")
+
+
 class ToggleForm(forms.Form):
     """The enable/disable buttons post the state wanted, so a double click cannot flip it twice."""
 
     enabled = forms.TypedChoiceField(
-        choices=[("1", _("Enable")), ("0", _("Disable"))], coerce=lambda value: value == "1"
+        choices=[("1", _("Enable")), ("0", _("Disable"))],
+        coerce=lambda value: value == "1",
+        error_messages={"required": TOGGLE_MESSAGE, "invalid_choice": TOGGLE_MESSAGE},
     )

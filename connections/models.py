@@ -9,9 +9,22 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from connections.addresses import BadBaseURL, origin_of
 from connections.fields import EncryptedJSONField
 from vendors.registry import vendor_kinds, vendor_profile
 from vendors.results import ConnectionConfig
+
+# What support staff read where a connection that failed its last test would have answered (issue 18):
+# not the vendor's error, which is about credentials only an admin can fix.
+UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
+
+
+def base_url_origin(url: str) -> str:
+    """The scheme://host[:port] of a base URL, as stored in `secrets_origin` ("" for a URL with none)."""
+    try:
+        return str(origin_of(url))
+    except BadBaseURL:
+        return ""
 
 
 def _vendor_choices() -> list[tuple[str, str]]:
@@ -24,6 +37,8 @@ class VendorConnection(models.Model):
     vendor = models.CharField(_("vendor"), max_length=20, choices=_vendor_choices)
     base_url = models.URLField(_("base URL"), max_length=300)
     credentials = EncryptedJSONField(_("credentials"), default=dict)
+    # The origin the secrets were typed for: they are sent to no other (connections/services.py).
+    secrets_origin = models.CharField(_("address the secrets were saved for"), max_length=300, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     timeout_seconds = models.PositiveSmallIntegerField(
         _("request timeout (seconds)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
@@ -48,6 +63,22 @@ class VendorConnection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.secrets_origin and self._state.adding:
+            # A connection created without the services (demo_setup, a shell): its secrets belong to its URL.
+            self.secrets_origin = base_url_origin(self.base_url)
+        super().save(*args, **kwargs)
+
+    @property
+    def failing(self) -> bool:
+        """The last test (run on every save, or by the button) failed: the vendor did not accept the settings."""
+        return self.last_test_ok is False
+
+    @property
+    def secrets_match_base_url(self) -> bool:
+        """Whether the stored secrets were saved for the base URL's origin (else they must not be sent there)."""
+        return self.secrets_origin == base_url_origin(self.base_url)
 
     @property
     def vendor_display(self) -> str:

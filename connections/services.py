@@ -2,7 +2,8 @@
 
 Plain functions with keyword-only arguments (HackSoft style). Each change and its audit entry are
 written in one transaction, so there is never a connection without its entry or the other way round.
-Audit details name the fields that changed, never their values.
+Audit details name the fields that changed, never their values; a changed base URL is the exception
+(old and new are recorded: an address is not a secret, and where secrets may go is what an auditor asks).
 """
 
 from __future__ import annotations
@@ -17,17 +18,21 @@ from typing import TYPE_CHECKING, Any
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import TextField, Value
+from django.db.models import Count, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.records import audit_record
+from connections.addresses import destination_problem
 from connections.clients import connection_client
 from connections.fields import DecryptionFailed, rotate_ciphertext
-from connections.models import VendorConnection
-from vendors.exceptions import VendorError
+from connections.models import UNAVAILABLE_TO_STAFF, VendorConnection, base_url_origin
+from pointsadmin import roles
+from vendors.exceptions import VendorAuthError, VendorError
+from vendors.registry import vendor_profile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -57,11 +62,23 @@ class ConnectionInput:
     credentials: Mapping[str, str] = field(repr=False)
     cleared_credentials: frozenset[str] = frozenset()
 
-    def merged_credentials(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    def merged_credentials(
+        self, stored: Mapping[str, Any] | None, *, forget: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        """What is typed over what is stored, less what was cleared and the stored values in `forget`."""
         # Keys the vendor no longer declares are kept: dropping them would be a silent data loss.
-        merged = {key: value for key, value in (stored or {}).items() if key not in self.cleared_credentials}
+        dropped = self.cleared_credentials | forget
+        merged = {key: value for key, value in (stored or {}).items() if key not in dropped}
         merged.update(self.credentials)
         return merged
+
+
+def secret_names(vendor: str) -> frozenset[str]:
+    """The credentials of `vendor` that are secrets (write-only, bound to one address)."""
+    try:
+        return frozenset(spec.name for spec in vendor_profile(vendor).credential_fields if spec.secret)
+    except LookupError:
+        return frozenset()
 
 
 def _actor(user: User) -> Any:
@@ -88,6 +105,7 @@ def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: st
         timeout_seconds=data.timeout_seconds,
         enabled=data.enabled,
         credentials=credentials,
+        secrets_origin=base_url_origin(data.base_url),
         created_by=_actor(user),
         updated_by=_actor(user),
     )
@@ -118,15 +136,24 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             # Locked and re-read, so that "blank keeps the stored secret" merges with what is stored now.
             current = VendorConnection.objects.select_for_update().get(pk=connection.pk)
             changed = [name for name in _PLAIN_FIELDS if getattr(current, name) != getattr(data, name)]
-            credentials = data.merged_credentials(current.credentials)
+            new_origin = base_url_origin(data.base_url)
+            # Stored secrets go only where they were saved for: a new scheme, host or port needs them typed
+            # again (the form asks for them; anything not typed is dropped, never carried over).
+            forget = secret_names(current.vendor) if current.secrets_origin != new_origin else frozenset()
+            credentials = data.merged_credentials(current.credentials, forget=forget)
             changed += _credential_changes(current.credentials or {}, credentials)
             enabled_changed = current.enabled != data.enabled
             if not changed and not enabled_changed:
                 return []
+            details = _details(via, vendor=current.vendor, changed=changed)
+            if "base_url" in changed:
+                # Addresses are not secrets (the form refuses a user name or password in them).
+                details.update(base_url_old=current.base_url, base_url_new=data.base_url)
             for name in _PLAIN_FIELDS:
                 setattr(current, name, getattr(data, name))
             current.enabled = data.enabled
             current.credentials = credentials
+            current.secrets_origin = new_origin
             current.updated_by = _actor(user)
             current.save()
             if changed:
@@ -135,7 +162,7 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
                     action=AuditAction.CONNECTION_CHANGED,
                     connection=current,
                     target=current.name,
-                    details=_details(via, vendor=current.vendor, changed=changed),
+                    details=details,
                 )
             if enabled_changed:
                 # Its own entry, so "who disabled this?" is one filter on the audit log away.
@@ -197,22 +224,63 @@ class ConnectionTestResult:
     tested_at: datetime
 
 
+# A vendor's own words reach the page only as a short excerpt (escaped by the templates, like all text).
+VENDOR_TEXT_EXCERPT = 160
+_CONTROL_CHARACTERS = dict.fromkeys(range(32), " ")
+
+
+def vendor_text_excerpt(text: str, limit: int = VENDOR_TEXT_EXCERPT) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    flat = " ".join(text.translate(_CONTROL_CHARACTERS).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _refusal_before_sending(connection: VendorConnection) -> tuple[str, str] | None:
+    """(code, message) when the test must not send anything to the connection's base URL, else None."""
+    stored_secrets = secret_names(connection.vendor) & set(connection.credential_keys_set())
+    if stored_secrets and not connection.secrets_match_base_url:
+        message = _(
+            "Not sent: the stored secrets were saved for %(saved)s, not for %(now)s. Type them again on the edit page."
+        ) % {"saved": connection.secrets_origin or "?", "now": base_url_origin(connection.base_url) or "?"}
+        return "secrets_origin", str(message)
+    problem = destination_problem(connection.base_url)
+    if problem is not None:
+        return problem.code, str(_("Not sent: %(reason)s") % {"reason": problem.message})
+    return None
+
+
 def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> ConnectionTestResult:
-    """Authenticate at the vendor and make one cheap read; record result and latency, audit it."""
-    client = connection_client(connection)
-    started = time.perf_counter()
-    try:
-        note = client.test_connection()
-    except VendorError as error:
-        # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
-        logger.info("connection %s test failed: %s", connection.pk, error)
-        ok, message = False, error.user_message()
+    """Authenticate at the vendor and make one cheap read; record result and latency, audit it.
+
+    Nothing is sent when the stored secrets belong to another address, or when the base URL's host resolves
+    to an address the vendor may not have (connections/addresses.py); every connection the client then opens
+    is checked again, so a DNS answer that changes after this check is caught too.
+    """
+    ok: bool
+    latency_ms: int | None = None
+    refusal = _refusal_before_sending(connection)
+    if refusal is not None:
+        logger.warning("connection %s test not sent: %s", connection.pk, refusal[0])
+        ok, message = False, refusal[1]
     else:
-        ok, message = True, str(note) if note else gettext("Connected.")
-    latency_ms = round((time.perf_counter() - started) * 1000)
+        client = connection_client(connection)
+        started = time.perf_counter()
+        try:
+            note = client.test_connection()
+        except VendorError as error:
+            latency_ms = round((time.perf_counter() - started) * 1000)
+            # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
+            logger.info("connection %s test failed: %s", connection.pk, error)
+            ok, message = False, vendor_text_excerpt(error.user_message())
+        else:
+            latency_ms = round((time.perf_counter() - started) * 1000)
+            ok, message = True, vendor_text_excerpt(str(note)) if note else gettext("Connected.")
     result = ConnectionTestResult(
         ok=ok, message=message[:_MESSAGE_MAX], latency_ms=latency_ms, tested_at=timezone.now()
     )
+    details = _details(via, vendor=connection.vendor, ok=result.ok, latency_ms=result.latency_ms)
+    if refusal is not None:
+        details["not_sent"] = refusal[0]
     with transaction.atomic():
         # A queryset update of the four result columns only: a test running while an admin saves an edit
         # must not write the credentials it loaded back over the new ones.
@@ -227,13 +295,57 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
             action=AuditAction.CONNECTION_TESTED,
             connection=connection,
             target=connection.name,
-            details=_details(via, vendor=connection.vendor, ok=result.ok, latency_ms=result.latency_ms),
+            details=details,
         )
     connection.last_tested_at = result.tested_at
     connection.last_test_ok = result.ok
     connection.last_test_message = result.message
     connection.last_test_latency_ms = result.latency_ms
     return result
+
+
+# --- what people see of a connection's state -----------------------------------------------------------------
+
+
+def vendor_error_message(*, connection: VendorConnection, error: VendorError, user: User) -> str:
+    """The text a person reads where `connection` did not answer a lookup.
+
+    Admins get the vendor's reason. Everyone else, for a connection whose last test failed or an error
+    about credentials (which only an admin can fix), reads "This vendor is temporarily unavailable."
+    """
+    if user is not None and user.has_perm(roles.PERM_MANAGE_CONNECTIONS):
+        return error.user_message()
+    if connection.failing or isinstance(error, VendorAuthError):
+        return str(UNAVAILABLE_TO_STAFF)
+    return error.user_message()
+
+
+@dataclass(frozen=True)
+class ConnectionHealth:
+    """How many connections are in each state; `failing` ones were not accepted by their vendor when last tested."""
+
+    total: int
+    disabled: int
+    passing: int
+    failing: int
+    untested: int
+
+    @property
+    def enabled(self) -> int:
+        return self.total - self.disabled
+
+
+def connection_health() -> ConnectionHealth:
+    """The figures of the connection list (one query); disabled connections count only as disabled."""
+    enabled = Q(enabled=True)
+    counts = VendorConnection.objects.aggregate(
+        total=Count("pk"),
+        disabled=Count("pk", filter=Q(enabled=False)),
+        passing=Count("pk", filter=enabled & Q(last_test_ok=True)),
+        failing=Count("pk", filter=enabled & Q(last_test_ok=False)),
+        untested=Count("pk", filter=enabled & Q(last_test_ok__isnull=True)),
+    )
+    return ConnectionHealth(**counts)
 
 
 # --- encryption keys ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections import services
 from connections.fields import DecryptionFailed
-from connections.forms import ConnectionForm, ToggleForm, connection_form_class
+from connections.forms import NAME_TAKEN_MESSAGE, ConnectionForm, ToggleForm, connection_form_class
 from connections.models import VendorConnection
 from pointsadmin import roles
 from vendors.registry import vendor_choices, vendor_profile
@@ -50,8 +50,8 @@ def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:
     """A connection no configured key opens: said plainly (and logged), never shown as ciphertext."""
     logger.error("connection %s: credentials cannot be decrypted with FIELD_ENCRYPTION_KEYS", pk)
     message = _(
-        "The stored credentials of this connection cannot be decrypted with the configured encryption keys. "
-        "An operator must restore the missing key to FIELD_ENCRYPTION_KEYS, or delete and re-create the connection."
+        "The stored credentials of this vendor account cannot be decrypted with the configured encryption keys. "
+        "An operator must restore the missing key to FIELD_ENCRYPTION_KEYS, or delete and re-create the account."
     )
     if request.htmx:
         return render(request, "connections/_test_error.html", {"pk": pk, "message": message})
@@ -60,7 +60,43 @@ def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _name_taken_message() -> str:
-    return _("A connection with this name already exists.")
+    return str(NAME_TAKEN_MESSAGE)
+
+
+def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> HttpResponse:
+    """Saving tests the values just saved and says plainly whether the vendor accepted them.
+
+    A connection the vendor refused stays saved (an admin may be half-way through setting it up), is marked
+    as failing, and the admin is taken back to its form to fix it.
+    """
+    name = connection.name
+    if not connection.enabled:
+        messages.info(request, _("“%(name)s” is saved. It is disabled, so it was not tested.") % {"name": name})
+        return redirect("connections:list")
+    result = services.connection_test(connection=connection, user=request.user)
+    if result.ok:
+        messages.success(
+            request,
+            _("“%(name)s” is saved and the vendor accepted it: %(message)s")
+            % {"name": name, "message": result.message},
+        )
+        return redirect("connections:list")
+    if result.ok is None:
+        messages.warning(
+            request,
+            _("“%(name)s” is saved. This vendor cannot be tested yet, so whether it accepts these settings is unknown.")
+            % {"name": name},
+        )
+        return redirect("connections:list")
+    messages.error(
+        request,
+        _(
+            "“%(name)s” is saved, but the vendor did not accept it. Until a test passes, support staff see "
+            "this vendor as temporarily unavailable. Reason: %(message)s"
+        )
+        % {"name": name, "message": result.message},
+    )
+    return redirect("connections:edit", connection.pk)
 
 
 @permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
@@ -68,11 +104,13 @@ def _name_taken_message() -> str:
 def connection_list(request: HttpRequest) -> HttpResponse:
     # The list never needs the credentials: not decrypting them keeps it fast and secret-free.
     connections = VendorConnection.objects.defer("credentials")
-    return render(
-        request,
-        "connections/connection_list.html",
-        {"connections": connections, "vendors": vendor_choices(), **NAV},
-    )
+    context = {
+        "connections": connections,
+        "health": services.connection_health(),
+        "vendors": vendor_choices(),
+        **NAV,
+    }
+    return render(request, "connections/connection_list.html", context)
 
 
 @permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
@@ -86,8 +124,7 @@ def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
         except services.ConnectionNameTaken:
             form.add_error("name", _name_taken_message())
         else:
-            messages.success(request, _("Connection “%(name)s” saved.") % {"name": connection.name})
-            return redirect("connections:list")
+            return _tested_after_saving(request, connection)
     context = {"form": form, "vendor_label": vendor_profile(vendor).display_name, "connection": None, **NAV}
     return render(request, "connections/connection_form.html", context)
 
@@ -108,9 +145,8 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("name", _name_taken_message())
         else:
             if changed:
-                messages.success(request, _("Connection “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
-            else:
-                messages.info(request, _("Nothing changed."))
+                return _tested_after_saving(request, VendorConnection.objects.get(pk=connection.pk))
+            messages.info(request, _("Nothing changed."))
             return redirect("connections:list")
     context = {"form": form, "vendor_label": connection.vendor_display, "connection": connection, **NAV}
     return render(request, "connections/connection_form.html", context)
@@ -122,16 +158,14 @@ def connection_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
     form = ToggleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose whether to enable or disable the connection."))
+        messages.error(request, _("Choose whether to enable or disable the vendor account."))
         return redirect(_next_url(request))
     enabled = form.cleaned_data["enabled"]
     services.connection_set_enabled(connection=connection, enabled=enabled, user=request.user)
     if enabled:
-        messages.success(request, _("Connection “%(name)s” is enabled.") % {"name": connection.name})
+        messages.success(request, _("“%(name)s” is enabled.") % {"name": connection.name})
     else:
-        messages.success(
-            request, _("Connection “%(name)s” is disabled: it will not be called.") % {"name": connection.name}
-        )
+        messages.success(request, _("“%(name)s” is disabled: it will not be called.") % {"name": connection.name})
     return redirect(_next_url(request))
 
 
@@ -141,7 +175,7 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
     if request.method == "POST":
         services.connection_delete(connection=connection, user=request.user)
-        messages.success(request, _("Connection “%(name)s” deleted.") % {"name": connection.name})
+        messages.success(request, _("Vendor account “%(name)s” deleted.") % {"name": connection.name})
         return redirect("connections:list")
     return render(request, "connections/connection_confirm_delete.html", {"connection": connection, **NAV})
 

@@ -217,6 +217,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Vendor sandbox (sandbox/): the demo points its connections here.
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8765")
+# Vendor base URLs on private or loopback addresses (intranet vendors, the sandbox): off, so that an edited
+# base URL cannot aim stored secrets at an internal service (connections/addresses.py).
+VENDOR_ALLOW_PRIVATE_HOSTS = env.bool("VENDOR_ALLOW_PRIVATE_HOSTS", default=False)
 
 # Timezone in which vendors express naive times ("yyyy-MM-dd HH:mm:ss"): they are Chinese services.
 VENDOR_TIME_ZONE = "Asia/Shanghai"

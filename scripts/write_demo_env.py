@@ -22,6 +22,7 @@ def main() -> int:
         "# Local demo settings, written by scripts/write_demo_env.py. Not for production.\n"
         "# DEBUG is on for manage.py run by hand (development); `make demo` turns it off for its server.\n"
         "DEBUG=true\n"
+        "VENDOR_ALLOW_PRIVATE_HOSTS=true\n"
         f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
         f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}\n",
         encoding="utf-8",

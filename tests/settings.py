@@ -16,6 +16,8 @@ os.environ.setdefault(
     "dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDE=,dGVzdHMtb25seS1mZXJuZXQta2V5LW51bWJlci0wMDI=",
 )
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The sandbox listens on 127.0.0.1 (also for the processes a test starts); the tests of the refusal turn it off.
+os.environ.setdefault("VENDOR_ALLOW_PRIVATE_HOSTS", "true")
 # One key space per test run (and xdist worker), so a shared Redis is never cleared under another run;
 # processes a test starts inherit it through the environment.
 os.environ.setdefault(

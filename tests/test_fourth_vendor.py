@@ -4,6 +4,7 @@ the search box's hint."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -12,6 +13,7 @@ import responses
 from django.urls import reverse
 from responses import matchers
 
+from connections import addresses
 from connections.models import VendorConnection
 from vendors.registry import VENDOR_CLIENT_PATHS
 
@@ -27,6 +29,13 @@ KEY_HEADER = matchers.header_matcher({"X-Api-Key": API_KEY})
 def acme_registered(settings) -> None:
     settings.POINTS_VENDORS = {**VENDOR_CLIENT_PATHS, "acme": "tests.fourth_vendor.AcmeClient"}
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def acme_host_is_public(monkeypatch) -> None:
+    # The connection test resolves the vendor's host before sending (connections/addresses.py).
+    public = [ipaddress.ip_address("101.32.118.25")]
+    monkeypatch.setattr(addresses, "resolve_host", lambda host, port: public)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values
+from tests.connections.handshakes import BASE_URLS, fake_kingdee_handshake
 
 pytestmark = pytest.mark.django_db
 
@@ -51,19 +52,36 @@ def command_error(*args: str) -> str:
 # --- add --------------------------------------------------------------------------------------------
 
 
-def test_add_with_credential_options(caplog):
+def test_add_with_credential_options_saves_and_tests_it(vendor_http, caplog):
     caplog.set_level("DEBUG")
-    out = run("add", "--vendor", "kingdee", "--name", "Kingdee HQ", "--timeout", "20", *credential_args("kingdee"))
+    note = fake_kingdee_handshake(vendor_http)
+    out = run(
+        "add",
+        "--vendor",
+        "kingdee",
+        "--name",
+        "Kingdee HQ",
+        "--timeout",
+        "20",
+        "--base-url",
+        BASE_URLS["kingdee"],
+        *credential_args("kingdee"),
+    )
     connection = VendorConnection.objects.get()
     assert f"Added connection {connection.pk}" in out
+    # Like saving on the page, adding tests the account at once.
+    assert f"The vendor accepted it: {note}" in out
     assert connection.name == "Kingdee HQ"
-    assert connection.base_url == "https://api.kingdee.com"
+    assert connection.base_url == BASE_URLS["kingdee"]
     assert connection.timeout_seconds == 20
     assert connection.enabled is True
     assert connection.credentials == KINGDEE
+    assert connection.last_test_ok is True
     entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_CREATED)
     assert entry.user is None
     assert entry.details["via"].startswith("manage.py connection add")
+    tested = AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED)
+    assert tested.details["via"].startswith("manage.py connection add")
     for secret in all_secret_values():
         assert secret not in out
         assert secret not in caplog.text
@@ -95,8 +113,11 @@ def test_add_from_a_credentials_file_with_options_overriding_it(tmp_path: Path):
 def test_a_numeric_client_id_in_the_file_is_taken_as_written(tmp_path: Path):
     file = tmp_path / "kingdee.json"
     file.write_text(json.dumps({**KINGDEE, "client_id": 205022}))
-    run("add", "--vendor", "kingdee", "--name", "K", "--credentials-file", str(file))
-    assert VendorConnection.objects.get().credentials["client_id"] == "205022"
+    out = run("add", "--vendor", "kingdee", "--name", "K", "--no-test", "--credentials-file", str(file))
+    connection = VendorConnection.objects.get()
+    assert connection.credentials["client_id"] == "205022"
+    assert f"Test it with: manage.py connection test {connection.pk}" in out
+    assert connection.last_tested_at is None
 
 
 def _bad_file(tmp_path: Path, content: str) -> str:
@@ -116,23 +137,23 @@ def _bad_file(tmp_path: Path, content: str) -> str:
         ),
         (
             ["--vendor", "kingdee", "--name", "K", *credential_args("kingdee", client_secret="")],
-            "credential client_secret: This field is required.",
+            "credential client_secret: Please fill this in.",
         ),
         (
             ["--vendor", "kingdee", "--name", "K", "--credential", f"client_id={KINGDEE['client_id']}"],
-            "credential app_key: This field is required.",
+            "credential app_key: Please fill this in.",
         ),
         (
             ["--vendor", "kingdee", "--name", "K", *credential_args("kingdee", app_secret="s" * 257)],
-            "credential app_secret: Ensure this value has at most 256 characters",
+            "credential app_secret: At most 256 characters (this has 257).",
         ),
         (
             ["--vendor", "kingdee", "--name", "", *credential_args("kingdee")],
-            "--name: This field is required.",
+            "--name: Please fill this in.",
         ),
         (
             ["--vendor", "kingdee", "--name", "n" * 101, *credential_args("kingdee")],
-            "--name: Ensure this value has at most 100 characters",
+            "--name: At most 100 characters (this has 101).",
         ),
         (
             ["--vendor", "kingdee", "--name", "K", "--base-url", "ftp://x.example", *credential_args("kingdee")],
@@ -178,7 +199,7 @@ def test_add_refuses_a_missing_credentials_file(tmp_path):
 def test_add_refuses_a_duplicate_name(make_connection):
     make_connection("xinyue", name="Taken")
     message = command_error("add", "--vendor", "xinyue", "--name", "Taken", *credential_args("xinyue"))
-    assert "--name: A connection with this name already exists." in message
+    assert "--name: A vendor account with this name already exists." in message
     assert VendorConnection.objects.count() == 1
 
 

@@ -12,6 +12,7 @@ from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import all_secret_values, secret_values
+from tests.connections.handshakes import BASE_URLS, HANDSHAKES
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_list_shows_each_connection_and_its_last_test(admin_client, make_connect
 
 def test_list_without_connections_says_so_and_offers_each_vendor(admin_client):
     html = admin_client.get(reverse("connections:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "No connections yet." in html
+    assert "No vendor accounts yet." in html
     for vendor in VENDORS:
         assert reverse("connections:create", args=[vendor]) in html
 
@@ -159,8 +160,11 @@ def test_create_form_is_built_from_the_vendors_credential_fields(admin_client, v
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_create_saves_encrypted_and_audits_names_only(admin_client, admin_user, form_data, vendor):
-    response = admin_client.post(reverse("connections:create", args=[vendor]), form_data(vendor))
+def test_create_saves_encrypted_and_audits_names_only(admin_client, admin_user, form_data, vendor_http, vendor):
+    HANDSHAKES[vendor](vendor_http)
+    response = admin_client.post(
+        reverse("connections:create", args=[vendor]), form_data(vendor, base_url=BASE_URLS[vendor])
+    )
     assert response.status_code == 302
     assert response.url == reverse("connections:list")
     connection = VendorConnection.objects.get()
@@ -188,24 +192,24 @@ def test_create_keeps_a_trailing_slash_off_and_accepts_a_sandbox_http_url(admin_
 _TOO_LONG_URL = "https://example.com/" + "a" * 290
 
 BAD_INPUT = [
-    ("name", "", "This field is required."),
-    ("name", "n" * 101, "at most 100 characters"),
-    ("base_url", "", "This field is required."),
+    ("name", "", "Please fill this in."),
+    ("name", "n" * 101, "At most 100 characters (this has 101)."),
+    ("base_url", "", "Please fill this in."),
     ("base_url", "ftp://api.kingdee.com", "Enter a valid http:// or https:// address."),
     ("base_url", "javascript:alert(1)", "Enter a valid http:// or https:// address."),
     ("base_url", "not a url", "Enter a valid http:// or https:// address."),
-    ("base_url", _TOO_LONG_URL, "at most 300 characters"),
+    ("base_url", _TOO_LONG_URL, "At most 300 characters (this has 310)."),
     ("base_url", "https://user:pw@api.kingdee.com", "Do not put a user name or password in the URL"),
     ("base_url", "https://api.kingdee.com/?a=1", "cannot have a query string"),
-    ("timeout_seconds", "", "This field is required."),
+    ("timeout_seconds", "", "Please fill this in."),
     ("timeout_seconds", "ten", "Enter the timeout as a whole number of seconds from 1 to 120."),
     ("timeout_seconds", "1.5", "Enter the timeout as a whole number of seconds from 1 to 120."),
     ("timeout_seconds", "0", "Enter the timeout as a whole number of seconds from 1 to 120."),
     ("timeout_seconds", "121", "Enter the timeout as a whole number of seconds from 1 to 120."),
-    ("credential_client_id", "", "This field is required."),
-    ("credential_client_secret", "", "This field is required."),
-    ("credential_app_key", "k" * 257, "at most 256 characters"),
-    ("credential_app_secret", "s" * 257, "at most 256 characters"),
+    ("credential_client_id", "", "Please fill this in."),
+    ("credential_client_secret", "", "Please fill this in."),
+    ("credential_app_key", "k" * 257, "At most 256 characters (this has 257)."),
+    ("credential_app_secret", "s" * 257, "At most 256 characters (this has 257)."),
 ]
 
 
@@ -238,7 +242,7 @@ def test_duplicate_name_is_refused(admin_client, form_data, make_connection):
         reverse("connections:create", args=["xinyue"]), form_data("xinyue", name="Main shop"), HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 200
-    assert "A connection with this name already exists." in response.content.decode()
+    assert "A vendor account with this name already exists." in response.content.decode()
     assert VendorConnection.objects.count() == 1
 
 
@@ -265,16 +269,17 @@ def test_edit_shows_non_secrets_and_marks_stored_secrets_without_showing_them(ad
     assert_no_secret(html)
 
 
-def test_blank_secret_on_edit_keeps_the_stored_value(admin_client, make_connection, form_data):
+def test_blank_secret_on_edit_keeps_the_stored_value_while_the_address_stays(admin_client, make_connection, form_data):
     connection = make_connection("kingdee", name="kingdee shop")
+    # Same scheme, host and port; only the path differs: the secrets may still go there.
     data = form_data(
-        "kingdee", credential_client_secret="", credential_app_secret="", base_url="https://gw.example.com"
+        "kingdee", credential_client_secret="", credential_app_secret="", base_url="https://api.kingdee.com/gateway"
     )
     response = admin_client.post(reverse("connections:edit", args=[connection.pk]), data)
     assert response.status_code == 302
     connection.refresh_from_db()
     assert connection.credentials == TEST_CREDENTIALS["kingdee"]
-    assert connection.base_url == "https://gw.example.com"
+    assert connection.base_url == "https://api.kingdee.com/gateway"
     entry = AuditEntry.objects.get(action=AuditAction.CONNECTION_CHANGED)
     assert entry.details["changed"] == ["base_url"]
 
@@ -320,7 +325,7 @@ def test_a_required_secret_not_yet_stored_is_required_on_edit(admin_client, make
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Please fill this in." in response.content.decode()
 
 
 def test_edit_without_changes_writes_nothing(admin_client, make_connection, form_data):
@@ -341,7 +346,7 @@ def test_renaming_to_an_existing_name_is_refused(admin_client, make_connection, 
     response = admin_client.post(
         reverse("connections:edit", args=[connection.pk]), form_data("xinyue", name="Taken"), HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert "A connection with this name already exists." in response.content.decode()
+    assert "A vendor account with this name already exists." in response.content.decode()
     connection.refresh_from_db()
     assert connection.name == "xinyue shop"
 
@@ -380,7 +385,7 @@ def test_toggle_with_a_bad_value_changes_nothing(admin_client, make_connection):
         follow=True,
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert "Choose whether to enable or disable the connection." in response.content.decode()
+    assert "Choose whether to enable or disable the vendor account." in response.content.decode()
     connection.refresh_from_db()
     assert connection.enabled is True
     assert not AuditEntry.objects.exists()

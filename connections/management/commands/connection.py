@@ -1,7 +1,8 @@
 """`manage.py connection add|list|show|test|disable|enable|delete`: vendor connections from the shell.
 
 Input goes through the same form as the web page (connections/forms.py) and changes through the same
-services, so the checks, the encryption and the audit entries are identical. Secrets are never
+services, so the checks, the encryption and the audit entries are identical; like saving on the page,
+`add` tests the new connection at once (and exits non-zero if the vendor refuses it). Secrets are never
 printed: `show` says which are set. Wrong input ends in one line and a non-zero exit (CommandError).
 Output is in the site's LANGUAGE_CODE, like the pages.
 """
@@ -46,6 +47,11 @@ class Command(BaseCommand):
         # A string, not type=int: the form gives the same clear message as the web page.
         add.add_argument("--timeout", help=_("Seconds to wait for one vendor call, 1 to 120 (default 10)."))
         add.add_argument("--disabled", action="store_true", help=_("Create it disabled."))
+        add.add_argument(
+            "--no-test",
+            action="store_true",
+            help=_("Save without testing it at the vendor (e.g. before the vendor has allowed our address)."),
+        )
         add.add_argument(
             "--credential",
             action="append",
@@ -103,12 +109,40 @@ class Command(BaseCommand):
                 vendor=vendor, data=form.connection_input(), user=None, via=command_origin("connection add")
             )
         except services.ConnectionNameTaken:
-            raise CommandError(_("--name: A connection with this name already exists.")) from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Added connection %(id)s “%(name)s” (%(vendor)s). Check it with: manage.py connection test %(id)s")
-                % {"id": connection.pk, "name": connection.name, "vendor": vendor}
+            raise CommandError(
+                _("--name: %(message)s") % {"message": _("A vendor account with this name already exists.")}
+            ) from None
+        added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % {
+            "id": connection.pk,
+            "name": connection.name,
+            "vendor": vendor,
+        }
+        if not connection.enabled:
+            self.stdout.write(self.style.SUCCESS(added + " " + _("It is disabled, so it was not tested.")))
+            return
+        if options["no_test"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    added + " " + _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
+                )
             )
+            return
+        result = services.connection_test(connection=connection, user=None, via=command_origin("connection add"))
+        if result.ok:
+            self.stdout.write(
+                self.style.SUCCESS(added + " " + _("The vendor accepted it: %(message)s") % {"message": result.message})
+            )
+            return
+        if result.ok is None:
+            self.stdout.write(self.style.WARNING(added + " " + result.message))
+            return
+        self.stdout.write(added)
+        raise CommandError(
+            _(
+                "The vendor did not accept it. Support staff see it as temporarily unavailable until "
+                "`manage.py connection test %(id)s` passes. Reason: %(message)s"
+            )
+            % {"message": result.message, "id": connection.pk}
         )
 
     def _credentials_from(self, options: Mapping[str, Any], form_class: type[ConnectionForm]) -> dict[str, str]:

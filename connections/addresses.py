@@ -1,0 +1,336 @@
+"""Where a connection may send its secrets: checks on a base URL and on the addresses it leads to.
+
+Three layers, because an address can be changed in three places:
+- `base_url_problem`: what can be told from the URL itself (scheme, port, a literal address, a metadata
+  host name); the form refuses these at once.
+- `destination_problem`: the same, plus every address the host name resolves to now; the connection test
+  runs it before it sends anything.
+- `guard_session`: the address each new TCP connection of a vendor session actually reached, checked
+  before a byte of the request is written. A host whose DNS answer changes after the test (DNS
+  rebinding) is caught here, and this costs no lookup of our own: the check reads the connected socket.
+
+Link-local and cloud-metadata addresses are refused always. Private, shared (CGNAT) and loopback
+addresses are refused unless settings.VENDOR_ALLOW_PRIVATE_HOSTS is true (intranet vendors, the sandbox).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+import requests
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from vendors.base import VendorClient
+from vendors.http import HttpVendorClient
+
+logger = logging.getLogger(__name__)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Cloud instance-metadata services answer with the machine's own credentials. 169.254.169.254 (AWS, GCP,
+# Azure, Tencent Cloud…) is link-local and refused with its whole range; these are the others.
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata.tencentyun.com"})
+METADATA_ADDRESSES = frozenset(
+    {
+        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
+        ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
+    }
+)
+# NAT64's well-known prefix carries an IPv4 address in its last 32 bits (RFC 6052).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+@dataclass(frozen=True)
+class AddressProblem:
+    """Why an address is refused: `code` for logs and tests, `message` for the admin."""
+
+    code: str
+    message: str | Promise
+
+
+_LINK_LOCAL = AddressProblem(
+    "link_local",
+    _("This is a link-local address (169.254.x.x or fe80::), where cloud metadata services answer; never allowed."),
+)
+_METADATA = AddressProblem(
+    "metadata", _("This is a cloud metadata service, which answers with the server's own credentials; never allowed.")
+)
+_NOT_A_HOST = AddressProblem(
+    "not_a_host", _("This address is not one a vendor can answer on (broadcast, multicast or reserved).")
+)
+_LOOPBACK = AddressProblem(
+    "loopback",
+    _("This is the server itself (loopback). Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+)
+_PRIVATE = AddressProblem(
+    "private",
+    _("This is a private (intranet) address. Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+)
+
+
+def private_hosts_allowed() -> bool:
+    return bool(getattr(settings, "VENDOR_ALLOW_PRIVATE_HOSTS", False))
+
+
+def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for ([::ffff:169.254.169.254], NAT64, 6to4), if any."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
+
+
+def address_problem(address: IPAddress) -> AddressProblem | None:
+    """Why a vendor call may not go to `address`, or None if it may."""
+    embedded = _embedded_ipv4(address)
+    if embedded is not None:
+        return address_problem(embedded)
+    if address in METADATA_ADDRESSES:
+        return _METADATA
+    if address.is_link_local:
+        return _LINK_LOCAL
+    if address.is_loopback:  # before is_reserved, which ::1 is too
+        return None if private_hosts_allowed() else _LOOPBACK
+    if address.is_unspecified or address.is_multicast or address.is_reserved:
+        return _NOT_A_HOST
+    if private_hosts_allowed():
+        return None
+    # Not global: RFC 1918, shared CGNAT space (100.64.0.0/10), unique-local IPv6, documentation ranges…
+    if not address.is_global:
+        return _PRIVATE
+    return None
+
+
+# --- the URL itself ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Origin:
+    """Scheme, host and port: what a browser would call the URL's origin. Secrets are bound to one."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = "" if DEFAULT_PORTS[self.scheme] == self.port else f":{self.port}"
+        return f"{self.scheme}://{host}{port}"
+
+
+class BadBaseURL(ValueError):
+    """The base URL cannot be used at all; `message` says why in words an admin understands."""
+
+    def __init__(self, message: str | Promise, code: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = code
+
+
+def _split(url: str) -> tuple[SplitResult, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise BadBaseURL(_("Use an http:// or https:// address."), "scheme")
+    if not parts.hostname:
+        raise BadBaseURL(_("The address has no host name."), "host")
+    try:
+        port = parts.port
+    except ValueError:
+        # urlsplit refuses ports beyond 65535 and anything that is not digits.
+        raise BadBaseURL(_("The port must be a number from 1 to 65535."), "port") from None
+    if port is None:
+        return parts, DEFAULT_PORTS[scheme]
+    if not 1 <= port <= 65535:
+        raise BadBaseURL(_("The port must be a number from 1 to 65535."), "port")
+    return parts, port
+
+
+def origin_of(url: str) -> Origin:
+    """The origin of `url` (BadBaseURL if it has none we could call)."""
+    parts, port = _split(url)
+    host = (parts.hostname or "").rstrip(".").lower()
+    return Origin(parts.scheme.lower(), host, port)
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def base_url_problem(url: str) -> BadBaseURL | None:
+    """What is wrong with `url` as a vendor base URL, judged without a DNS lookup (None: nothing)."""
+    try:
+        origin = origin_of(url)
+    except BadBaseURL as error:
+        return error
+    if origin.host in METADATA_HOSTS:
+        return BadBaseURL(_METADATA.message, _METADATA.code)
+    literal = _literal_address(origin.host)
+    if literal is not None:
+        problem = address_problem(literal)
+        if problem is not None:
+            return BadBaseURL(problem.message, problem.code)
+    return None
+
+
+# --- what the host name resolves to -----------------------------------------------------------------------------
+class HostNotFound(OSError):
+    """The host name does not resolve (now)."""
+
+
+def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """Every address `host` resolves to, as the operating system's resolver answers now."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise HostNotFound(host) from error
+    addresses: list[IPAddress] = []
+    for _family, _type, _proto, _canonname, sockaddr in infos:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+@dataclass(frozen=True)
+class DestinationProblem:
+    code: str
+    message: str
+
+
+def destination_problem(url: str) -> DestinationProblem | None:
+    """What is wrong with sending to `url` now: the URL's own problems, then every resolved address's."""
+    static = base_url_problem(url)
+    if static is not None:
+        return DestinationProblem(static.code, str(static.message))
+    origin = origin_of(url)
+    if _literal_address(origin.host) is not None:
+        return None
+    try:
+        addresses = resolve_host(origin.host, origin.port)
+    except HostNotFound:
+        return DestinationProblem(
+            "not_found", str(_("The host name %(host)s cannot be found (DNS).") % {"host": origin.host})
+        )
+    for address in addresses:
+        problem = address_problem(address)
+        if problem is not None:
+            message = _("%(host)s resolves to %(address)s. %(reason)s") % {
+                "host": origin.host,
+                "address": address,
+                "reason": problem.message,
+            }
+            return DestinationProblem(problem.code, str(message))
+    return None
+
+
+# --- every connection a vendor session opens --------------------------------------------------------------------
+class DestinationRefused(OSError):
+    """A vendor session reached an address it may not send to; raised before the request is written.
+
+    An OSError, so that urllib3 and requests treat it as the connection failure it is (requests.ConnectionError)."""
+
+
+def _check_connected_peer(connection: HTTPConnection) -> None:
+    # Through a proxy the socket leads to the operator's proxy, not to the vendor: the adapter checked the
+    # vendor's host by name before sending (GuardedAdapter.send).
+    if connection.proxy is not None or connection.sock is None:
+        return
+    peer = str(connection.sock.getpeername()[0]).split("%", 1)[0]
+    problem = address_problem(ipaddress.ip_address(peer))
+    if problem is None:
+        return
+    connection.sock.close()
+    connection.sock = None
+    logger.warning("vendor call to %s refused: it connected to %s (%s)", connection.host, peer, problem.code)
+    raise DestinationRefused(f"{connection.host} connected to a refused address ({problem.code})")
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_connected_peer(self)
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        # The TLS handshake has happened by now: it carries the host name, never a secret.
+        super().connect()
+        _check_connected_peer(self)
+
+
+class _GuardedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """requests' adapter, whose connections refuse to carry a request to an address `address_problem` refuses."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPConnectionPool,
+            "https": _GuardedHTTPSConnectionPool,
+        }
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        proxies = kwargs.get("proxies") or {}
+        if request.url and select_proxy(request.url, proxies):
+            # The proxy resolves the host; we can only judge the name and what it resolves to here. A name that
+            # does not resolve here may still resolve at the proxy (split DNS): then only the URL is judged.
+            problem = destination_problem(request.url)
+            if problem is not None and problem.code != "not_found":
+                logger.warning("vendor call through a proxy refused (%s)", problem.code)
+                raise requests.ConnectionError(DestinationRefused(problem.code), request=request)
+        return super().send(request, *args, **kwargs)
+
+
+def guard_session(session: requests.Session) -> None:
+    """Make every connection `session` opens go through the address check (once per session)."""
+    if isinstance(session.get_adapter("https://"), GuardedAdapter):
+        return
+    adapter = GuardedAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+def guard_calls(client: VendorClient) -> VendorClient:
+    """`client`, with the address check on every request it sends.
+
+    Vendor sessions are per thread (vendors.http.session_for) and one client's calls may run in the vendor
+    pool's threads, so the check is put on the session of whichever thread sends, as it sends.
+    """
+    if not isinstance(client, HttpVendorClient):
+        return client
+    send = client.send
+
+    @functools.wraps(send)
+    def send_guarded(*args: Any, **kwargs: Any) -> Any:
+        guard_session(client.session)
+        return send(*args, **kwargs)
+
+    client.send = send_guarded  # type: ignore[method-assign]
+    return client
