@@ -88,8 +88,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pointsadmin.logging.RequestLogMiddleware",
-    # Before anything reads request.user: the user's generations are read once per request (generations.py).
-    "pointsadmin.generations.GenerationsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,31 +130,34 @@ WSGI_APPLICATION = "pointsadmin.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection that the server dropped (a restart, a failover) is replaced before a page uses it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with the health check above run at most once a second per connection (see the module).
-    DATABASES["default"]["ENGINE"] = "pointsadmin.postgresql"
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        CACHES["default"]["BACKEND"] = "pointsadmin.cache.SharedPoolRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pointsadmin"}}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="pointsadmin"))
+CACHES["sessions"] = dict(CACHES["default"])  # the same cache, for SESSION_CACHE_ALIAS
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's RedisCache with one connection pool per process. With Redis down the default cache raises
+    # CacheUnavailable (a vendor panel says so) and the session cache misses, so that sessions come from the
+    # database (pointsadmin/cache.py).
+    _redis_options = {**CACHES["default"].get("OPTIONS", {}), "pool_class": "pointsadmin.cache.SharedConnectionPool"}
+    CACHES["default"] |= {"BACKEND": "pointsadmin.cache.RedisCache", "OPTIONS": _redis_options}
+    CACHES["sessions"] |= {"BACKEND": "pointsadmin.cache.SessionRedisCache", "OPTIONS": _redis_options}
 
-# Sessions are read from the cache (Redis in production) and written through to the database: Django's cached_db
-# engine, reading the shared generations in the same round trip (pointsadmin/sessions.py).
-SESSION_ENGINE = "pointsadmin.sessions"
+# Sessions are read from the cache and written through to the database (Django's cached_db engine).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 # Messages ("connection saved") live in the session: Django's default also tries a signed cookie first, and builds
 # its signer on every request.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend with each user's permissions cached (pointsadmin/access.py).
-    "pointsadmin.access.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -195,7 +196,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "pointsadmin.storage.StaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
