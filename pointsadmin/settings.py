@@ -179,7 +179,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "pointsadmin.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Attempts while locked out are refused without being counted: the lockout ends AXES_COOLOFF_MINUTES after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address (django-ipware): REMOTE_ADDR, or behind a reverse proxy the header it sets, read past the
+# AXES_IPWARE_PROXY_COUNT addresses our own proxies append, so that a forged header cannot escape the lockout
+# (README, "Deploying").
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+# A header longer than the proxy count (a client's own X-Forwarded-For in front) is read from the right, not
+# dropped: dropped, the request would fall back to the proxy's address, one lockout for every forger.
+IPWARE_STRICT = False
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -205,14 +214,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG=False.
+# PLAIN_HTTP_TRUSTED_NETWORK: served over plain HTTP on a trusted network, where a browser would drop Secure
+# cookies (and so refuse every login on the CSRF check) and the redirect to https would lead nowhere.
+PLAIN_HTTP_TRUSTED_NETWORK = env.bool("PLAIN_HTTP_TRUSTED_NETWORK", default=False)
+_https = not DEBUG and not PLAIN_HTTP_TRUSTED_NETWORK
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=True) else None
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+SECURE_HSTS_PRELOAD = _https
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_https)
+# A refused POST (an old form, cookies blocked) gets our page, in the user's language.
+CSRF_FAILURE_VIEW = "pointsadmin.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
