@@ -6,6 +6,7 @@ Every value can be overridden with GUNICORN_* style flags on the command line.
 
 import multiprocessing
 import os
+import sys
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
@@ -32,3 +33,19 @@ max_requests_jitter = 500
 # Our request log is the access log (one JSON line per request); gunicorn's would repeat it.
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server):
+    """Refuse several workers on the local-memory cache: each would keep its own vendor tokens, which kill each
+    other's, and its own rate limits, which together exceed the vendors' (README, "Deploying")."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pointsadmin.settings")
+    from pointsadmin.checks import cache_is_per_process
+    from pointsadmin.startup import exit_on_configuration_error
+
+    exit_on_configuration_error()
+
+    if server.cfg.workers > 1 and cache_is_per_process():
+        sys.exit(
+            f"Refusing to start {server.cfg.workers} workers on the local-memory cache: "
+            "set CACHE_URL to a shared Redis, or GUNICORN_WORKERS=1."
+        )

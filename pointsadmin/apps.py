@@ -2,16 +2,13 @@ from django.apps import AppConfig
 
 
 class PointsAdminConfig(AppConfig):
-    """The project's own app: connects the receivers that keep cached access rights fresh."""
+    """The project's own app: registers its system checks (pointsadmin/checks.py)."""
 
     name = "pointsadmin"
     verbose_name = "Points Admin"
 
     def ready(self) -> None:
-        from pointsadmin.access import connect_receivers
-
-        connect_receivers()
-
+        from pointsadmin import checks  # noqa: F401 - registers the checks
         from pointsadmin.logging import record_vendor_call
         from vendors.signals import vendor_call_finished
 

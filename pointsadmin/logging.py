@@ -6,6 +6,7 @@ import contextvars
 import json
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,8 @@ class RequestLogMiddleware:
             response = self.get_response(request)
         finally:
             current_vendor_calls.reset(token)
-        user = getattr(request, "user", None)
+        # A server error may have come from reading the user (the session, the database): not read again.
+        user = getattr(request, "user", None) if response.status_code < 500 else None
         match = getattr(request, "resolver_match", None)
         request_logger.info(
             "request",
@@ -74,7 +76,12 @@ class RequestLogMiddleware:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line; `extra={"data": {...}}` is merged in."""
+    """One JSON object per line; `extra={"data": {...}}` is merged in.
+
+    An exception comes as one traceback, of the exception raised, and the one-line descriptions of the
+    exceptions it was raised from (`causes`): a chain of full tracebacks (a Redis error inside a database
+    error inside…) repeats the same frames for hundreds of lines.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         payload = {
@@ -86,9 +93,23 @@ class JsonFormatter(logging.Formatter):
         data = getattr(record, "data", None)
         if isinstance(data, dict):
             payload.update(data)
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            payload["exception"] = redact("".join(traceback.format_exception(error, chain=False)).rstrip())
+            if causes := _causes(error):
+                payload["causes"] = causes
         return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def _causes(error: BaseException, limit: int = 10) -> list[str]:
+    """One line for each exception `error` was raised from or while handling, nearest first."""
+    causes: list[str] = []
+    while len(causes) < limit:
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        if error is None:
+            break
+        causes.append(redact(f"{type(error).__module__}.{type(error).__qualname__}: {' '.join(str(error).split())}"))
+    return causes
 
 
 class RedactSecretsFilter(logging.Filter):

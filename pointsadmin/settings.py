@@ -89,8 +89,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "pointsadmin.logging.RequestLogMiddleware",
-    # Before anything reads request.user: the user's generations are read once per request (generations.py).
-    "pointsadmin.generations.GenerationsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,31 +125,34 @@ WSGI_APPLICATION = "pointsadmin.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection that the server dropped (a restart, a failover) is replaced before a page uses it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, with the health check above run at most once a second per connection (see the module).
-    DATABASES["default"]["ENGINE"] = "pointsadmin.postgresql"
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 if _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-        CACHES["default"]["BACKEND"] = "pointsadmin.cache.SharedPoolRedisCache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pointsadmin"}}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="pointsadmin"))
+CACHES["sessions"] = dict(CACHES["default"])  # the same cache, for SESSION_CACHE_ALIAS
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's RedisCache with one connection pool per process. With Redis down the default cache raises
+    # CacheUnavailable (a vendor panel says so) and the session cache misses, so that sessions come from the
+    # database (pointsadmin/cache.py).
+    _redis_options = {**CACHES["default"].get("OPTIONS", {}), "pool_class": "pointsadmin.cache.SharedConnectionPool"}
+    CACHES["default"] |= {"BACKEND": "pointsadmin.cache.RedisCache", "OPTIONS": _redis_options}
+    CACHES["sessions"] |= {"BACKEND": "pointsadmin.cache.SessionRedisCache", "OPTIONS": _redis_options}
 
-# Sessions are read from the cache (Redis in production) and written through to the database: Django's cached_db
-# engine, reading the shared generations in the same round trip (pointsadmin/sessions.py).
-SESSION_ENGINE = "pointsadmin.sessions"
+# Sessions are read from the cache and written through to the database (Django's cached_db engine).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 # Messages ("connection saved") live in the session: Django's default also tries a signed cookie first, and builds
 # its signer on every request.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend with each user's permissions cached (pointsadmin/access.py).
-    "pointsadmin.access.CachedModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -173,7 +174,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_CALLABLE = "pointsadmin.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Attempts while locked out are refused without being counted: the lockout ends AXES_COOLOFF_MINUTES after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address (django-ipware): REMOTE_ADDR, or behind a reverse proxy the header it sets, read past the
+# AXES_IPWARE_PROXY_COUNT addresses our own proxies append, so that a forged header cannot escape the lockout
+# (README, "Deploying").
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IPWARE_META_PRECEDENCE_ORDER", default=["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+# A header longer than the proxy count (a client's own X-Forwarded-For in front) is read from the right, not
+# dropped: dropped, the request would fall back to the proxy's address, one lockout for every forger.
+IPWARE_STRICT = False
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -190,7 +200,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "pointsadmin.storage.StaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -199,14 +209,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG=False.
+# PLAIN_HTTP_TRUSTED_NETWORK: served over plain HTTP on a trusted network, where a browser would drop Secure
+# cookies (and so refuse every login on the CSRF check) and the redirect to https would lead nowhere.
+PLAIN_HTTP_TRUSTED_NETWORK = env.bool("PLAIN_HTTP_TRUSTED_NETWORK", default=False)
+_https = not DEBUG and not PLAIN_HTTP_TRUSTED_NETWORK
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=True) else None
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_https)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+SECURE_HSTS_PRELOAD = _https
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_https)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_https)
+# A refused POST (an old form, cookies blocked) gets our page, in the user's language.
+CSRF_FAILURE_VIEW = "pointsadmin.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -8,8 +8,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,23 +23,28 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: checks the database and the cache. No login, nothing secret."""
+    """For load balancers: checks the database and the cache, and names the one that is down. No login, nothing
+    secret. A failed check logs one line (no traceback): a load balancer asks every few seconds."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-    except Exception:
-        logger.exception("healthz: database check failed")
+    except Exception as error:  # noqa: BLE001 - whatever it is, the database is down for us
+        logger.warning("healthz: database check failed: %s", _one_line(error))
         checks["database"] = "error"
     try:
         cache.set("healthz", "1", 5)
         checks["cache"] = "ok" if cache.get("healthz") == "1" else "error"
-    except Exception:
-        logger.exception("healthz: cache check failed")
+    except Exception as error:  # noqa: BLE001 - whatever it is, the cache is down for us
+        logger.warning("healthz: cache check failed: %s", _one_line(error.__cause__ or error))
         checks["cache"] = "error"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
@@ -57,5 +65,28 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors' data is trusted here: render the plain template.
-    return render(request, "500.html", status=500)
+    """handler500: Django's, which draws 500.html with no context processors, so nothing reads the session, the
+    user or the database (any of them may be what failed). Should even that fail (a missing static manifest),
+    a plain page: an exception raised here would be handled again by every middleware, each adding a traceback.
+    """
+    try:
+        return defaults.server_error(request)
+    except Exception as error:  # noqa: BLE001 - the last resort must answer
+        logger.error("500 page failed to render: %s", _one_line(error))
+        return HttpResponseServerError(
+            format_html(
+                '<!DOCTYPE html><html lang="{}"><meta charset="utf-8"><title>{}</title><h1>{}</h1><p>{}</p></html>',
+                get_language(),
+                gettext("Something went wrong"),
+                gettext("Something went wrong on our side"),
+                gettext(
+                    "The error has been logged. Please try again; if it keeps happening, tell an admin what you "
+                    "were doing."
+                ),
+            )
+        )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a refused form says what to do, in the user's language (Django's reason stays in the log)."""
+    return render(request, "csrf_failure.html", status=403)

@@ -1,16 +1,14 @@
-"""Cached access rights (pointsadmin/access.py): a change of role or permission applies on the next request,
-on every worker, while an ordinary page reads no permission tables."""
+"""Access rights are Django's (ModelBackend): a change of user, role or permission applies on the next request,
+however it was made."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
 from django.urls import reverse
 
-from pointsadmin import access, roles
-from pointsadmin.access import USER_MEMO_SECONDS, access_generation
+from pointsadmin import roles
 
 pytestmark = pytest.mark.django_db
 
@@ -55,26 +53,19 @@ def test_a_new_password_ends_the_other_sessions_at_once(support_client, support_
     assert reverse("login") in response["Location"]
 
 
-def test_a_change_moves_the_generation_again_once_committed(manager_user, django_capture_on_commit_callbacks):
-    # A request between the change and its commit reads the old rows under the new generation; the second
-    # move makes every worker read them again.
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        manager_user.groups.clear()
-        during = access_generation.current()
-    assert callbacks, "no bump waits for the commit"
-    assert access_generation.current() != during
-
-
-def test_a_remembered_user_is_read_again_after_its_time_limit(manager_client, monkeypatch):
-    # A change no signal reports (a raw UPDATE) is seen once the process's copy of the row is too old.
-    from django.contrib.auth.models import User
-
-    manager_client.get(SEARCH)
-    User.objects.filter(username="manager").update(is_active=False)
-    assert manager_client.get(SEARCH).status_code == 200  # still the remembered row
-    clock = time.monotonic() + USER_MEMO_SECONDS + 1
-    monkeypatch.setattr(access.time, "monotonic", lambda: clock)
+def test_a_change_made_outside_the_orm_applies_on_the_next_request(manager_client, manager_user):
+    # Another program, or a raw UPDATE: no signal, no save(), and still no stale access.
+    assert manager_client.get(RANKINGS).status_code == 200
+    User.objects.filter(pk=manager_user.pk).update(is_active=False)
     assert manager_client.get(SEARCH).status_code == 302
+
+
+def test_a_role_given_applies_on_the_next_request(nobody_user):
+    client = Client()
+    client.force_login(nobody_user)
+    assert client.get(SEARCH).status_code == 403
+    Group.objects.get(name=roles.SUPPORT).user_set.add(nobody_user)
+    assert client.get(SEARCH).status_code == 200
 
 
 def test_a_connection_changed_by_another_worker_shows_on_the_next_request(admin_client, make_connection):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.db.models import F
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from audit.models import AuditAction
@@ -174,3 +177,41 @@ def test_users_keep_their_audit_history_after_deletion(admin_user):
     audit_record(user=user, action=AuditAction.MEMBER_LOOKUP, target="abc")
     user.delete()
     assert AuditEntry.objects.get(target="abc").username == "temp"
+
+
+def _backdate_login_attempts(minutes: int) -> None:
+    """As if `minutes` had passed since every recorded login attempt."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes))
+
+
+@pytest.mark.django_db
+def test_attempts_while_locked_out_do_not_extend_the_lockout(support_user):
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "support", "password": "nope"})
+    _backdate_login_attempts(10)
+    assert client.post(reverse("login"), {"username": "support", "password": "nope"}).status_code == 429
+    _backdate_login_attempts(6)  # 16 minutes after the lockout began, 6 after the last try
+    assert client.post(reverse("login"), {"username": "support", "password": PASSWORD}).status_code == 302
+
+
+BEHIND_ONE_PROXY = {"AXES_IPWARE_META_PRECEDENCE_ORDER": ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]}
+
+
+@pytest.mark.django_db
+@override_settings(**BEHIND_ONE_PROXY, AXES_IPWARE_PROXY_COUNT=0)
+def test_behind_a_proxy_the_lockout_is_per_client_address_from_its_header(support_user):
+    # One reverse proxy (10.0.0.2) sets X-Forwarded-For to the address it received the request from.
+    def attempt(forwarded_for: str, password: str = "nope") -> int:
+        client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+        return client.post(reverse("login"), {"username": "support", "password": password}).status_code
+
+    for _ in range(5):
+        attempt("198.51.100.7")
+    assert attempt("198.51.100.7", PASSWORD) == 429
+    # A forged header is read past: the proxy appended the real address after it.
+    assert attempt("203.0.113.1, 198.51.100.7", PASSWORD) == 429
+    # Another client behind the same proxy is not locked out.
+    assert attempt("198.51.100.8", PASSWORD) == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 from django.urls import reverse
@@ -45,3 +46,31 @@ def test_the_log_filter_scrubs_credential_looking_values(message):
     RedactSecretsFilter().filter(record)
     assert "SEKRIT123" not in record.getMessage()
     assert "[redacted]" in record.getMessage()
+
+
+def _record_of_a_chained_failure() -> logging.LogRecord:
+    try:
+        try:
+            try:
+                raise ConnectionRefusedError("Connection refused")
+            except OSError as refused:
+                raise RuntimeError("cache down at redis://x/?secret_key=SEKRIT123") from refused
+        except RuntimeError:
+            raise ValueError("the page failed")  # noqa: B904 - raised while handling, as a failing page is
+    except ValueError:
+        return logging.LogRecord(
+            "django.request", logging.ERROR, __file__, 1, "Internal Server Error", None, sys.exc_info()
+        )
+
+
+def test_a_failure_is_one_line_with_one_traceback_and_its_causes():
+    line = JsonFormatter().format(_record_of_a_chained_failure())
+    assert "\n" not in line
+    logged = json.loads(line)
+    assert logged["exception"].count("Traceback (most recent call last)") == 1
+    assert "During handling of the above exception" not in logged["exception"]
+    assert logged["exception"].endswith("ValueError: the page failed")
+    assert logged["causes"] == [
+        "builtins.RuntimeError: cache down at redis://x/?secret_key=[redacted]",
+        "builtins.ConnectionRefusedError: Connection refused",
+    ]

@@ -62,6 +62,21 @@ def test_login_form_needs_the_csrf_token():
     assert client.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 403
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "says"), [("zh-hans", "表单未能提交"), ("en", "This form could not be sent")])
+def test_a_refused_form_gets_our_page_in_the_users_language(support_user, language, says):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
+    for response in (
+        client.post(reverse("login"), {"username": "support", "password": "y"}),
+        client.post(reverse("set_language"), {"language": "en"}),
+    ):
+        html = response.content.decode()
+        assert response.status_code == 403
+        assert says in html
+        assert f'lang="{language}"' in html
+        assert "CSRF verification failed" not in html  # Django's page
+
+
 # Which roles may open each route: the rest get 403. "all" = any logged-in user, role or not.
 ROUTE_ROLES = {
     "home": "all",

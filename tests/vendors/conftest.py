@@ -86,7 +86,7 @@ def redis_cache_settings() -> Iterator[dict[str, Any]]:
     prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', 'pointsadmin')}-vendors-{uuid.uuid4().hex[:8]}"
     caches = {
         "default": {
-            "BACKEND": "pointsadmin.cache.SharedPoolRedisCache",
+            "BACKEND": "pointsadmin.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
