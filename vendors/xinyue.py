@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,11 +37,10 @@ from vendors.results import (
 )
 from vendors.tokens import AccessToken, access_token_from
 
+logger = logging.getLogger(__name__)
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OPENID = re.compile(r"[A-Za-z0-9_-]{6,64}")
-# No "token expired" code is documented (VENDORS.md §1): an error text about the token or authorisation
-# is taken as one, so that it gets the refresh-once-and-retry-once treatment.
-_TOKEN_ERROR_TEXT = re.compile(r"(?i)token|auth|令牌|授权|鉴权|登录")
 
 AUTH_PATH = "/upbot/api/auth/GetAccessToken"
 HISTORY_PATH = "/upbot/api/GetUserClubPointsList"
@@ -101,11 +101,17 @@ class XinyueClient(HttpVendorClient):
         ret = as_int(payload.get("ret"), "ret", vendor=self.vendor)
         if ret == 0:
             return payload.get("data")
-        message = self.vendor_message(payload.get("msg"), token)
-        error_class = VendorTokenRejected if token and _TOKEN_ERROR_TEXT.search(message) else VendorRejected
-        raise error_class(message, vendor=self.vendor, code=ret)
+        raise VendorRejected(self.vendor_message(payload.get("msg"), token), vendor=self.vendor, code=ret)
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
+        """A data call, repeated once with a new token when the token may be what the vendor refused.
+
+        No "token expired" code is documented, and a dead token (killed five minutes after anyone fetched a new
+        one for the same appid) may well come back as the generic 1001 (VENDORS.md §1). So any ret != 0 gets a
+        new token and one retry, unless the tokens say that this connection renewed one a moment ago for the
+        same reason (TokenStore.may_renew): then the vendor meant the request, and its error is shown.
+        """
+
         def call(token: str) -> Any:
             # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
             return self.send(
@@ -117,7 +123,17 @@ class XinyueClient(HttpVendorClient):
                 hide=(token,),
             )
 
-        return self.with_token(call)
+        token = self.tokens.get()
+        try:
+            return call(token)
+        except VendorTokenRejected:  # 401/403: the token, without a doubt
+            pass
+        except VendorRejected as error:
+            if not self.tokens.may_renew(token):
+                raise
+            logger.info("xinyue connection %s: ret %s, retrying once with a new token", self.config.id, error.code)
+        self.tokens.invalidate(token)
+        return call(self.tokens.get())
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
@@ -163,7 +179,7 @@ class XinyueClient(HttpVendorClient):
             "openid": openid,
             # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.
             "start_time": _unix_ms(query.start),
-            "end_time": _unix_ms(query.end),
+            "end_time": _unix_ms_end(query.end),
             "page": query.page,
             "page_size": query.page_size,
         }
@@ -203,3 +219,11 @@ def _unix_ms(moment: datetime | None) -> int:
         return 0
     # Exact integer arithmetic (a float timestamp could land a millisecond off).
     return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _unix_ms_end(moment: datetime | None) -> int:
+    """An inclusive end in unix ms. An end on a whole second (the forms' 23:59:59) means through that second:
+    23:59:59.999, or a record at 23:59:59.5 would be left out."""
+    if moment is None:
+        return 0
+    return _unix_ms(moment) + (999 if moment.microsecond == 0 else 0)
