@@ -11,6 +11,7 @@ from connections.clients import connection_client, connections_with
 from connections.models import VendorConnection
 from ledger.forms import day_end, day_start
 from ledger.services.members import all_pages
+from vendors.paging import distinct_records, pinned_to_now
 from vendors.parsing import shanghai_format
 from vendors.results import (
     Capability,
@@ -123,6 +124,7 @@ def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPa
 
 
 def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator[PointsTransaction]:
+    """Every record of the ledger query, up to the moment the export starts and each once (vendors.paging)."""
     client = connection_client(connection)
-    base = replace(query, page=1, page_size=client.max_page_size)
-    return all_pages(lambda number: client.shop_ledger(query=replace(base, page=number)))
+    base = replace(pinned_to_now(query), page=1, page_size=client.max_page_size)
+    return distinct_records(all_pages(lambda number: client.shop_ledger(query=replace(base, page=number))))

@@ -11,6 +11,7 @@ from connections.clients import connection_client, enabled_connections
 from connections.models import VendorConnection
 from ledger.services.connections import Outcome, call_vendor, call_vendors_concurrently
 from vendors.base import VendorClient
+from vendors.paging import distinct_records, pinned_to_now
 from vendors.registry import client_class
 from vendors.results import (
     Capability,
@@ -223,10 +224,12 @@ def all_pages(fetch: Callable[[int], ResultPage[Any]]) -> Iterator[Any]:
 
 
 def member_history_rows(*, connection: VendorConnection, member: MemberRef, query: HistoryQuery) -> Iterator[Any]:
-    """Every transaction matching `query` (its page ignored), at the vendor's largest page size."""
+    """Every transaction matching `query` (its page ignored), at the vendor's largest page size, up to the
+    moment the export starts and each once (vendors.paging)."""
     client = connection_client(connection)
-    base = replace(query, page=1, page_size=client.max_page_size)
-    return all_pages(lambda number: client.member_history(member=member, query=replace(base, page=number)))
+    base = replace(pinned_to_now(query), page=1, page_size=client.max_page_size)
+    pages = all_pages(lambda number: client.member_history(member=member, query=replace(base, page=number)))
+    return distinct_records(pages)
 
 
 def member_mobile(*, connection: VendorConnection, member: MemberRef) -> str:
