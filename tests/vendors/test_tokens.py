@@ -134,21 +134,6 @@ def test_invalidating_a_stale_token_keeps_a_fresher_one(vendor_http, make_config
     assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, TOKEN_URL]
 
 
-def test_every_call_reads_the_shared_token_so_a_replacement_is_used_at_once(vendor_http, make_config):
-    # No worker keeps a copy of its own: a token another worker stored is the one the next call carries.
-    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
-    add_balance(vendor_http, "tok-1")
-    add_balance(vendor_http, "tok-2")
-    client = XinyueClient(make_config("xinyue"))
-    client.member_balance(member=MEMBER)
-    other_worker = XinyueClient(make_config("xinyue")).tokens
-    other_worker.invalidate(other_worker.get())
-    vendor_http.replace(responses.POST, TOKEN_URL, json=token_reply("tok-2"))
-    assert other_worker.get() == "tok-2"
-    client.member_balance(member=MEMBER)
-    assert [call.request.headers.get("Authorization") for call in vendor_http.calls] == [None, "tok-1", None, "tok-2"]
-
-
 def test_a_refused_token_gives_way_to_the_token_another_worker_stored(vendor_http, make_config):
     # Worker A's call with tok-1 is refused; meanwhile worker B found tok-1 refused too and fetched tok-2.
     tokens_issued = iter(["tok-1", "tok-2"])
