@@ -475,13 +475,10 @@ class _FlowWalk:
 
     def next_month(self) -> None:
         self.month_index += 1
-        self.vendor_page, self.jumpable, self.read_from_start, self.kept_in_month, self.month_total = (
-            1,
-            True,
-            True,
-            0,
-            None,
-        )
+        self.vendor_page = 1
+        self.jumpable = self.read_from_start = True
+        self.kept_in_month = 0
+        self.month_total = None
 
     def total(self) -> tuple[int | None, bool]:
         seen = self.position + len(self.pending)
