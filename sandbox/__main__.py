@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-from sandbox.server import SandboxServer, SandboxState
+from sandbox.server import SandboxServer, new_state
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="sandbox: %(message)s")
     started = time.perf_counter()
-    state = SandboxState(seed=args.seed)
+    state = new_state(seed=args.seed)
     try:
         server = SandboxServer((args.host, args.port), state)
     except OSError as error:

@@ -14,7 +14,8 @@ from typing import Any
 
 import requests
 
-from sandbox.server import SandboxServer, SandboxState
+from sandbox.core import SandboxState
+from sandbox.server import SandboxServer, new_state
 
 _shared_state: SandboxState | None = None
 
@@ -35,13 +36,17 @@ class SandboxHandle:
     def reset(self) -> None:
         requests.post(f"{self.base_url}/_sandbox/reset", timeout=5).raise_for_status()
 
+    def revoke_tokens(self, vendor: str) -> None:
+        """Every current token of `vendor` dies at once (a mass revocation)."""
+        requests.post(f"{self.base_url}/_sandbox/revoke_tokens", json={"vendor": vendor}, timeout=5).raise_for_status()
+
 
 @contextmanager
 def running_sandbox(host: str = "127.0.0.1") -> Iterator[SandboxHandle]:
     # Building the demo data takes a moment: one state is shared by every sandbox of the process.
     global _shared_state
     if _shared_state is None:
-        _shared_state = SandboxState()
+        _shared_state = new_state()
     server = SandboxServer((host, 0), _shared_state)
     thread = threading.Thread(target=server.serve_forever, name="vendor-sandbox", daemon=True)
     thread.start()

@@ -11,7 +11,6 @@ from django.test import Client
 
 from connections.models import VendorConnection
 from pointsadmin import roles
-from vendors.tokens import forget_local_copies
 
 pytest_plugins = ["tests.secret_sweep"]
 
@@ -70,8 +69,6 @@ def _clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def clean_cache() -> Iterator[None]:
-    # This process's copies of users, connections and tokens go with the cache: each test starts as a new worker.
-    forget_local_copies()
     _clear_cache()
     yield
     _clear_cache()

@@ -9,7 +9,7 @@ import hmac
 import math
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote_plus
@@ -76,17 +76,25 @@ _MAX_TOKEN_SECONDS = 24 * 3600
 
 # --- the signature (VENDORS.md §3, from the vendor's own Java gateway client) ---------------------------
 def kingdee_encode(value: str) -> str:
-    """Form URL-encoding keeping only A-Za-z0-9 - _ . ~, upper-case %XX, space → "+" (UTF-8 for Chinese).
+    """The gateway's encoder (GwURLEncoder), for keys, the path and the outer pass over values: keeps only
+    A-Za-z0-9 - _ . ~, upper-case %XX, space → "+" (UTF-8 for Chinese).
 
     quote_plus with no extra safe characters is exactly that (Python always keeps "-_.~" and letters/digits).
     """
     return quote_plus(value, safe="")
 
 
+def java_urlencode(value: str) -> str:
+    """java.net.URLEncoder, the inner pass over values: keeps A-Za-z0-9 . - * _, space → "+", every other
+    UTF-8 byte %XX. Unlike quote_plus it keeps "*" and encodes "~" (VENDORS.md §3: a type code "a~b*c")."""
+    return quote_plus(value, safe="*").replace("~", "%7E")
+
+
 def string_to_sign(*, method: str, path: str, params: Mapping[str, str], nonce: str, timestamp: str) -> str:
-    # Values are encoded twice ("=" becomes %253D), keys once; the "k=v" texts are sorted as strings
+    # Values are encoded twice, by two different encoders (GwURLEncoder.encode(URLEncoder.encode(v)) in the
+    # vendor's client: "=" becomes %253D, "~" %257E, "*" %2A); keys once. The "k=v" texts are sorted as strings
     # (the same order as sorting by key for every parameter name we send). No query: an empty line.
-    query = "&".join(sorted(f"{kingdee_encode(k)}={kingdee_encode(kingdee_encode(v))}" for k, v in params.items()))
+    query = "&".join(sorted(f"{kingdee_encode(k)}={kingdee_encode(java_urlencode(v))}" for k, v in params.items()))
     return f"{method.upper()}\n{kingdee_encode(path)}\n{query}\nx-api-nonce:{nonce}\nx-api-timestamp:{timestamp}\n"
 
 
@@ -304,11 +312,10 @@ class KingdeeClient(HttpVendorClient):
         )
 
     def balance_from_history(self, *, member: MemberRef, page: ResultPage[PointsTransaction]) -> MemberBalance:
-        # Records are assumed to come newest first, as the sandbox serves them and ledgers list them; the doc
-        # does not say.
-        newest = page.items[0]
+        newest = newest_record(page.items)
         if newest.balance_after is None:
-            raise bad_response(self.vendor, "data.rows[0].integral")
+            row = next(index for index, item in enumerate(page.items) if item is newest)
+            raise bad_response(self.vendor, f"data.rows[{row}].integral")
         return MemberBalance(
             connection_id=self.config.id,
             member_id=newest.member_id or member.value.strip(),
@@ -363,6 +370,19 @@ class KingdeeClient(HttpVendorClient):
             mobile=as_text(row.get("member_mobile") or row.get("mobile"), (where, "mobile"), vendor=self.vendor),
             raw=dict(row),
         )
+
+
+def newest_record(records: Sequence[PointsTransaction]) -> PointsTransaction:
+    """The record with the latest create_time; of records at the same time (the doc's example has dates only),
+    the one with the highest id. The doc promises no order of rows, so the first row is not taken as the
+    newest (a page is still assumed to hold the member's newest records: there is no sort parameter)."""
+    return max(records, key=lambda record: (record.occurred_at, _id_order(record.record_id)))
+
+
+def _id_order(record_id: str) -> tuple[int, int, str]:
+    # Numeric ids compare as numbers ("10" after "9"); others after them, as text.
+    digits = record_id.isdigit()
+    return (0 if digits else 1, len(record_id) if digits else 0, record_id)
 
 
 def _signed_change(occur: Decimal | None, before: Decimal | None, after: Decimal | None) -> Decimal | None:

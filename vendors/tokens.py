@@ -5,11 +5,16 @@ Why one token for the whole deployment: Xinyue and Xiaoe kill the previous token
 one is issued, and their token endpoints are rate limited (Xiaoe 100 calls per 10 minutes, Kingdee
 reportedly ~2 a minute; VENDORS.md §1-3). Fifty requests finding no token must cause one fetch, not fifty:
 the first takes a lock with cache.add (atomic on Redis and locmem), the others poll the cache for a bounded
-time. A failed fetch is remembered for a few seconds so that the waiters (and the next requests) get the
-same error instead of each trying again.
+time. Only the lock holder writes the token, and it looks again under the lock before fetching, so a token
+the vendor refused is replaced once however many callers saw the refusal at the same moment.
+
+A failed fetch is remembered in the cache too, so that the waiters and every worker get the same error
+instead of each trying again: for a minute when the vendor refused the credentials or limited us (a token
+endpoint with its own tight limit must not be hammered by bad credentials), for a few seconds otherwise.
+token_retry_after() tells a connection's page when the next attempt will be made.
 
 Cache keys hold the connection id and a keyed hash of the credentials (see fingerprint()), never a secret;
-editing a connection's credentials therefore starts from a fresh token.
+editing a connection's credentials therefore starts from a fresh token (and forgets a remembered failure).
 """
 
 from __future__ import annotations
@@ -17,11 +22,11 @@ from __future__ import annotations
 import functools
 import json
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -30,18 +35,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from vendors import exceptions
-from vendors.exceptions import VendorError, VendorTimeout
+from vendors.exceptions import VendorAuthError, VendorError, VendorRateLimited, VendorRejected, VendorTimeout
 from vendors.results import ConnectionConfig
 
 
 def now() -> float:
     """Wall-clock time for token expiry, in unix seconds (one function, so that a test can move the clock)."""
     return time.time()
-
-
-def monotonic() -> float:
-    """Clock for how long this process trusts its copy of a token (a function, so that a test can move it)."""
-    return time.monotonic()
 
 
 def fingerprint(config: ConnectionConfig) -> str:
@@ -63,26 +63,6 @@ def _fingerprint(vendor: str, base_url: str, credentials: tuple[tuple[str, str],
 
 
 @dataclass(frozen=True)
-class _LocalCopy:
-    value: str
-    refresh_at: float  # unix seconds, as in the shared entry
-    trusted_until: float  # monotonic()
-
-
-# This process's copy of each shared token (by cache key), so that a page does not ask Redis for it every time.
-# A copy is trusted for LOCAL_COPY_SECONDS at most, and never past the token's refresh time.
-_local_copies: dict[str, _LocalCopy] = {}
-_local_copies_lock = threading.Lock()
-LOCAL_COPY_SECONDS = 30.0
-
-
-def forget_local_copies() -> None:
-    """Drop this process's copies of every token (tests: each starts as a new worker)."""
-    with _local_copies_lock:
-        _local_copies.clear()
-
-
-@dataclass(frozen=True)
 class AccessToken:
     value: str = ""
     expires_at: float = 0.0  # unix seconds
@@ -95,16 +75,49 @@ class AccessToken:
         return cls(value=value, expires_at=now() + seconds)
 
 
+@dataclass(frozen=True)
+class _SharedToken:
+    """The cache entry of a connection's token. `issued` tells two fetches apart even if the vendor
+    hands out the same value again."""
+
+    value: str
+    refresh_at: float  # unix seconds
+    issued: str
+
+    @classmethod
+    def read(cls, entry: Any) -> _SharedToken | None:
+        if not isinstance(entry, Mapping):
+            return None
+        value, refresh_at, issued = entry.get("value"), entry.get("refresh_at"), entry.get("issued", "")
+        if not isinstance(value, str) or not value or not isinstance(refresh_at, int | float):
+            return None
+        return cls(value, float(refresh_at), str(issued))
+
+
+def _scope(config: ConnectionConfig) -> str:
+    return f"{config.vendor}:{config.id}:{fingerprint(config)}"
+
+
 class TokenStore:
-    """The cached token of one connection. `fetch` asks the vendor for a new one (with no retry on auth)."""
+    """The cached token of one connection, as seen by one client (one request or export).
+
+    `get` returns the shared token, fetching one if there is none; `invalidate` tells the store that the
+    vendor refused a token it handed out, so that the next `get` replaces it (unless another caller already
+    has). `fetch` asks the vendor for a new token (with no retry on auth).
+    """
 
     KEY_PREFIX = "vendors:token"
     # Refresh this long before the vendor's expiry, so a call never goes out with a token about to expire.
     REFRESH_MARGIN_SECONDS = 300.0
     # ...but never more than this share of a (short) lifetime.
     REFRESH_MARGIN_SHARE = 0.2
-    # How long a failed fetch is remembered: long enough for the waiters, short enough to recover quickly.
-    FAILURE_TTL_SECONDS = 5
+    # A refusal of the credentials (or of the token endpoint's own rate limit) is remembered this long by every
+    # worker: wrong or rotated credentials then cost one token call a minute, within Kingdee's ~2 (VENDORS.md §3).
+    REFUSAL_MEMORY_SECONDS = 60
+    # An outage or a timeout: long enough for the waiters, short enough to recover quickly.
+    FAILURE_MEMORY_SECONDS = 5
+    # See may_renew: at most one renewal on an unexplained refusal per connection in this time.
+    RENEWAL_INTERVAL_SECONDS = 180
     POLL_SECONDS = 0.05
 
     def __init__(
@@ -117,53 +130,35 @@ class TokenStore:
         """`fetch_seconds` bounds one fetch (timeouts and retries): the lock lives that long, and waiters
         wait that long before giving up."""
         self.vendor = config.vendor
-        scope = f"{config.vendor}:{config.id}:{fingerprint(config)}"
+        scope = _scope(config)
         self.key = f"{self.KEY_PREFIX}:{scope}"
         self.lock_key = f"{self.KEY_PREFIX}-lock:{scope}"
-        self.failure_key = f"{self.KEY_PREFIX}-failed:{scope}"
+        self.failure_key = _failure_key(config)
+        self.renewal_key = f"{self.KEY_PREFIX}-renewed:{scope}"
         self._fetch = fetch
         self.lock_seconds = max(1, int(fetch_seconds) + 2)
+        # What this store handed out (value → issued) and which of those the vendor refused.
+        self._handed_out: dict[str, str] = {}
+        self._refused: set[tuple[str, str]] = set()
 
     # --- reading -----------------------------------------------------------------------------------
-    def _cached(self) -> str | None:
-        """The shared token, from this process's copy while that is trusted, else from the cache.
+    def _shared(self) -> _SharedToken | None:
+        return _SharedToken.read(cache.get(self.key))
 
-        A copy cannot outlive a refused token for long: the worker whose call was refused drops its copy
-        (invalidate), and any other worker still holding that token gets a refusal of its own, drops its copy
-        and finds the replacement in the cache, so the vendor still sees one fetch. The bound of
-        LOCAL_COPY_SECONDS is well inside the five minutes Xinyue and Xiaoe keep an old token alive after
-        issuing a new one.
-        """
-        local = _local_copies.get(self.key)
-        if local is not None and local.trusted_until > monotonic() and local.refresh_at > now():
-            return local.value
-        entry = cache.get(self.key)
-        if not isinstance(entry, Mapping):
-            return None
-        value, refresh_at = entry.get("value"), entry.get("refresh_at")
-        if not isinstance(value, str) or not isinstance(refresh_at, int | float) or refresh_at <= now():
-            return None
-        self._keep_local_copy(value, float(refresh_at))
-        return value
+    def _usable(self, shared: _SharedToken | None) -> bool:
+        return shared is not None and shared.refresh_at > now() and (shared.value, shared.issued) not in self._refused
 
-    def _keep_local_copy(self, value: str, refresh_at: float) -> None:
-        copy = _LocalCopy(value, refresh_at, monotonic() + LOCAL_COPY_SECONDS)
-        with _local_copies_lock:
-            _local_copies[self.key] = copy
-
-    def _forget_local_copy(self, stale: str) -> None:
-        with _local_copies_lock:
-            local = _local_copies.get(self.key)
-            if local is not None and local.value == stale:
-                del _local_copies[self.key]
+    def _hand_out(self, shared: _SharedToken) -> str:
+        self._handed_out[shared.value] = shared.issued
+        return shared.value
 
     def get(self) -> str:
-        """The current token, fetched if there is none or it is due for refresh."""
+        """The current token, fetched if there is none, it is due for refresh, or the vendor refused it."""
         deadline = time.monotonic() + self.lock_seconds
         while True:
-            token = self._cached()
-            if token is not None:
-                return token
+            shared = self._shared()
+            if self._usable(shared):
+                return self._hand_out(shared)
             failure = cache.get(self.failure_key)
             if isinstance(failure, Mapping):
                 raise _rebuild_error(failure, self.vendor)
@@ -178,44 +173,79 @@ class TokenStore:
             time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311 # jitter, not cryptography
 
     def _fetch_and_store(self) -> str:
-        # Another caller may have stored a token, or a failure, between our reads and our lock.
-        token = self._cached()
-        if token is not None:
-            return token
+        # Another caller may have stored a token (replacing the one we saw refused), or a failure, between our
+        # reads and our lock.
+        shared = self._shared()
+        if self._usable(shared):
+            return self._hand_out(shared)
         failure = cache.get(self.failure_key)
         if isinstance(failure, Mapping):
             raise _rebuild_error(failure, self.vendor)
         try:
             fetched = self._fetch()
         except VendorError as error:
-            cache.set(self.failure_key, _describe_error(error), timeout=self.FAILURE_TTL_SECONDS)
+            remembered = _remembered_seconds(error, self)
+            cache.set(self.failure_key, _describe_error(error, now() + remembered), timeout=remembered)
             raise
         fetched_at = now()
         lifetime = max(0.0, fetched.expires_at - fetched_at)
         margin = min(self.REFRESH_MARGIN_SECONDS, lifetime * self.REFRESH_MARGIN_SHARE)
-        refresh_at = fetched.expires_at - margin
+        shared = _SharedToken(fetched.value, fetched.expires_at - margin, uuid.uuid4().hex)
         cache.set(
             self.key,
-            {"value": fetched.value, "refresh_at": refresh_at},
-            timeout=max(1, int(refresh_at - fetched_at)),
+            {"value": shared.value, "refresh_at": shared.refresh_at, "issued": shared.issued},
+            timeout=max(1, int(shared.refresh_at - fetched_at)),
         )
         cache.delete(self.failure_key)
-        self._keep_local_copy(fetched.value, refresh_at)
-        return fetched.value
+        return self._hand_out(shared)
 
     def _release(self, owner: str) -> None:
         # Delete the lock only if it is still ours (it may have expired and been taken by another process).
         if cache.get(self.lock_key) == owner:
             cache.delete(self.lock_key)
 
-    # --- invalidating ------------------------------------------------------------------------------
+    # --- refusals ----------------------------------------------------------------------------------
     def invalidate(self, stale: str) -> None:
-        """Forget `stale` after the vendor refused it, unless another caller already replaced it: deleting
-        a fresh token would only cause one more fetch (and, at Xinyue and Xiaoe, kill the fresh one)."""
-        self._forget_local_copy(stale)
-        entry = cache.get(self.key)
-        if isinstance(entry, Mapping) and entry.get("value") == stale:
-            cache.delete(self.key)
+        """The vendor refused `stale`: this store will not hand it out again. Nothing is deleted from the
+        cache: the next get() replaces the shared token under the lock if it is still `stale`, and otherwise
+        uses what another caller already put there (deleting a fresh token would only cause one more fetch,
+        and at Xinyue and Xiaoe kill the fresh one)."""
+        self._refused.add((stale, self._handed_out.get(stale, "")))
+
+    def may_renew(self, stale: str) -> bool:
+        """Whether a refusal that may or may not be about the token (Xinyue answers a dead token and a bad
+        request alike, VENDORS.md §1) may lead to a new token now.
+
+        Yes if the shared token is no longer `stale` (another caller renewed it: using theirs costs nothing);
+        yes for the first such refusal of `stale` in RENEWAL_INTERVAL_SECONDS, and for every caller refused with
+        that same token meanwhile (they wait for the one renewal); no otherwise, so that a request the vendor
+        rejects for what it asks cannot make every page fetch a token.
+        """
+        shared = self._shared()
+        if shared is None or shared.value != stale or shared.issued != self._handed_out.get(stale, shared.issued):
+            return True
+        if cache.add(self.renewal_key, shared.issued, timeout=self.RENEWAL_INTERVAL_SECONDS):
+            return True
+        return cache.get(self.renewal_key) == shared.issued
+
+
+def _failure_key(config: ConnectionConfig) -> str:
+    return f"{TokenStore.KEY_PREFIX}-failed:{_scope(config)}"
+
+
+def token_retry_after(config: ConnectionConfig) -> datetime | None:
+    """When the connection will next ask the vendor for a token after a failed fetch that every worker
+    remembers (None: no failure remembered), for the connection's page to say so."""
+    failure = cache.get(_failure_key(config))
+    if not isinstance(failure, Mapping) or not isinstance(failure.get("retry_at"), int | float):
+        return None
+    return datetime.fromtimestamp(failure["retry_at"], tz=UTC)
+
+
+def _remembered_seconds(error: VendorError, store: TokenStore) -> int:
+    if isinstance(error, VendorAuthError | VendorRejected | VendorRateLimited):
+        return store.REFUSAL_MEMORY_SECONDS
+    return store.FAILURE_MEMORY_SECONDS
 
 
 _REBUILDABLE = {
@@ -223,13 +253,14 @@ _REBUILDABLE = {
 }
 
 
-def _describe_error(error: VendorError) -> dict[str, Any]:
+def _describe_error(error: VendorError, retry_at: float) -> dict[str, Any]:
     """What the waiters need to raise the same error: class, message (never secret: see exceptions.py)."""
     return {
         "class": type(error).__name__,
         "message": str(error.message),
         "status": error.status,
         "code": error.code,
+        "retry_at": retry_at,
     }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -20,7 +21,6 @@ from vendors.parsing import (
     SHANGHAI,
     as_code,
     as_decimal,
-    as_int,
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -33,6 +33,7 @@ from vendors.parsing import (
 from vendors.ratelimit import RateLimit
 from vendors.results import (
     Capability,
+    ConnectionConfig,
     Direction,
     HistoryQuery,
     LookupKind,
@@ -63,12 +64,6 @@ _SORT_RULES = {RankingField.TOTAL: (11, 12), RankingField.AVAILABLE: (21, 22), R
 # flow_type 1 add, 2 subtract, 3 frozen (VENDORS.md §2).
 _FLOW_TYPES = {1: Direction.ADD, 2: Direction.SUBTRACT, 3: Direction.FREEZE}
 _FLOW_TYPE_CODES = {direction: code for code, direction in _FLOW_TYPES.items()}
-
-
-@dataclass
-class _MonthPage:
-    rows: list[Any]
-    total: int
 
 
 class XiaoeClient(CodeMessageClient):
@@ -106,6 +101,13 @@ class XiaoeClient(CodeMessageClient):
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
     token_error_text = _TOKEN_ERROR_TEXT
+
+    def __init__(self, config: ConnectionConfig) -> None:
+        super().__init__(config)
+        # Where member_history got to, so that the next page of the same query goes on from there (a client
+        # serves one request or one export; the lock keeps two threads of a page from sharing a walk).
+        self._walk: _FlowWalk | None = None
+        self._walk_lock = threading.Lock()
 
     def rate_limit_scope(self) -> str:
         # The vendor counts per app, and two connections may use the same app (VENDORS.md §2).
@@ -194,53 +196,89 @@ class XiaoeClient(CodeMessageClient):
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
-        """One member's flows, newest first, across the calendar months of the query.
+        """One member's flows, newest first, across the calendar months of the query, filtered back to its dates.
 
         flow.list answers one month per call (year_month), so the months are read newest first as if they
-        were one list: rows [(page-1)·size, page·size) of that list are found by skipping whole months by
-        their totals and reading at most two vendor pages of the month where the slice starts (and the
-        first page of the next month if the slice runs over). Rows within a month are assumed to come
-        newest first, as ledgers list them.
+        were one list, by a _FlowWalk that remembers where it got to: the next page of the same query (an
+        export asking page 1, 2, 3… of one client) goes on from there, so a whole export reads every vendor
+        page once. Another page starts a new walk, which skips whole months by their totals (one call each)
+        where the query covers the month, and reads the others page by page (rows outside the dates are not
+        counted). Rows are dropped when outside the dates asked: a month holds more than the range.
 
-        total: the sum of the month totals when every month of the range was asked (always so for the
-        default one-month range, and for the last page); when the page filled up before the older months
-        were reached, their counts are unknown and total is None (total_exact False): the page offers
-        "next" while pages are full, rather than spending a call per month on a number.
+        total: exact once every month's count is known (the walk reached the end, or every month was asked and
+        covered); otherwise None (total_exact False), and the page offers "next" while pages are full, rather
+        than spending a call per month on a number.
         """
         self.check_history_query(query)
         user_id = self._user_id(member)
-        months = _months_newest_first(query.start, query.end)
         size = query.page_size
-        skip = (query.page - 1) * size
-        items: list[PointsTransaction] = []
-        total = 0
-        exact = True
-        for year_month in months:
-            if len(items) == size:
-                # Full before the older months were asked: their counts, and so the total, are unknown.
-                return ResultPage(tuple(items), query.page, size, None, total_exact=False)
-            vendor_page = skip // size + 1
-            first = self._flow_page(user_id, year_month, query, vendor_page, size)
-            total += first.total
-            exact &= len(first.rows) == _rows_expected(first.total, vendor_page, size)
-            if skip >= first.total:
-                skip -= first.total
-                continue
-            offset = skip - (vendor_page - 1) * size
-            taken = first.rows[offset : offset + size - len(items)]
-            items += [self._flow(row, user_id, year_month, offset + i) for i, row in enumerate(taken)]
-            # The slice runs on into the month's next page; not after a short page (the month has ended,
-            # whatever its total says).
-            if len(items) < size and len(first.rows) == size and vendor_page * size < first.total:
-                following = self._flow_page(user_id, year_month, query, vendor_page + 1, size)
-                exact &= following.total == first.total
-                exact &= len(following.rows) == _rows_expected(first.total, vendor_page + 1, size)
-                taken = following.rows[: size - len(items)]
-                items += [self._flow(row, user_id, year_month, i) for i, row in enumerate(taken)]
-            skip = 0
-        if not exact and items:
-            total = max(total, (query.page - 1) * size + len(items))
+        with self._walk_lock:
+            walk = self._walk_to(user_id, query, (query.page - 1) * size)
+            while len(walk.pending) < size and not walk.finished:
+                self._read_flow_page(walk, user_id, query)
+            items = walk.pending[:size]
+            del walk.pending[:size]
+            walk.position += len(items)
+            total, exact = walk.total()
         return ResultPage(tuple(items), query.page, size, total, total_exact=exact)
+
+    def _walk_to(self, user_id: str, query: HistoryQuery, wanted: int) -> _FlowWalk:
+        """A walk whose next row is row `wanted` of the query's list (or that has run out before it)."""
+        key = (user_id, query.start, query.end, query.direction, query.page_size)
+        walk = self._walk
+        if walk is None or walk.key != key or walk.position > wanted:
+            months = _months_newest_first(query.start, query.end)
+            covered = [_covers_month(query, year_month) for year_month in months]
+            walk = self._walk = _FlowWalk(key=key, months=months, covered=covered)
+        while walk.position < wanted:
+            if walk.pending:
+                skipped = min(len(walk.pending), wanted - walk.position)
+                del walk.pending[:skipped]
+                walk.position += skipped
+            elif walk.finished:
+                break
+            elif walk.vendor_page == 1 and walk.jumpable and walk.month_covered:
+                self._jump_in_month(walk, user_id, query, wanted - walk.position)
+            else:
+                self._read_flow_page(walk, user_id, query)
+        return walk
+
+    def _jump_in_month(self, walk: _FlowWalk, user_id: str, query: HistoryQuery, skip: int) -> None:
+        """Skip `skip` rows of a month the query covers whole (every row of it counts) with one call: the page
+        where row `skip` would be tells the month's total, and holds that row if the month has it."""
+        size = query.page_size
+        vendor_page = skip // size + 1
+        rows, total = self._flow_page(user_id, walk.month, query, vendor_page, size)
+        before = (vendor_page - 1) * size
+        walk.note_total(total)
+        if rows:
+            walk.position += before
+            walk.vendor_page = vendor_page
+            walk.read_from_start = vendor_page == 1
+            kept = self._kept_flows(rows, user_id, walk.month, query)
+            walk.consistent &= len(kept) == len(rows)  # a month the dates cover has every row inside them
+            walk.add_page(kept, len(rows), size)
+        elif total is not None and total <= before:
+            walk.position += total
+            walk.next_month()
+        else:
+            walk.jumpable = False  # shorter than the jump, by how much unknown: read it from its first page
+
+    def _read_flow_page(self, walk: _FlowWalk, user_id: str, query: HistoryQuery) -> None:
+        rows, total = self._flow_page(user_id, walk.month, query, walk.vendor_page, query.page_size)
+        walk.note_total(total)
+        walk.add_page(self._kept_flows(rows, user_id, walk.month, query), len(rows), query.page_size)
+
+    def _kept_flows(
+        self, rows: list[Any], user_id: str, year_month: str, query: HistoryQuery
+    ) -> list[PointsTransaction]:
+        flows = [self._flow(row, user_id, year_month, index) for index, row in enumerate(rows)]
+        return [
+            flow
+            for flow in flows
+            if (query.start is None or flow.occurred_at >= query.start)
+            and (query.end is None or flow.occurred_at <= query.end)
+        ]
 
     # --- parsing ------------------------------------------------------------------------------------
     def _user_id(self, member: MemberRef) -> str:
@@ -286,28 +324,31 @@ class XiaoeClient(CodeMessageClient):
             raw=dict(row),
         )
 
-    def _flow_page(self, user_id: str, year_month: str, query: HistoryQuery, page: int, size: int) -> _MonthPage:
+    def _flow_page(
+        self, user_id: str, year_month: str, query: HistoryQuery, page: int, size: int
+    ) -> tuple[list[Any], int | None]:
+        """One vendor page of one month: its rows, and the month's total if the reply tells it."""
         body: dict[str, Any] = {
             "account_type": ACCOUNT_TYPE,
             "user_id": user_id,
             "year_month": year_month,
-            "page": page,
-            "page_size": size,
+            # Strings, as info.batch's page and page_size (its doc's table and example); flow.list's say nothing.
+            "page": str(page),
+            "page_size": str(size),
         }
         if query.direction is not None:
             body["flow_type"] = _FLOW_TYPE_CODES[query.direction]
         data = as_mapping(self._post(FLOW_PATH, body), "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
         # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
-        # (data.page.total as in info.batch, or data.total / data.count). Month walking needs it.
+        # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
+        # first short page.
         page_info = data.get("page")
         candidates = [data.get("total"), data.get("count")]
         if isinstance(page_info, dict):
             candidates.insert(0, page_info.get("total"))
         total = next((c for c in candidates if c is not None), None)
-        if total is None:
-            raise bad_response(self.vendor, "data.total")
-        return _MonthPage(rows=rows, total=as_int(total, "data.total", vendor=self.vendor))
+        return rows, as_optional_int(total, "data.total", vendor=self.vendor)
 
     def _flow(self, row: Any, user_id: str, year_month: str, index: int) -> PointsTransaction:
         where = f"{year_month}: data.list[{index}]"
@@ -335,6 +376,93 @@ class XiaoeClient(CodeMessageClient):
 def _rows_expected(total: int, page: int, size: int) -> int:
     """How many rows page `page` of a list of `total` rows holds."""
     return max(0, min(size, total - (page - 1) * size))
+
+
+@dataclass
+class _FlowWalk:
+    """How far member_history has read one query's flows: the months newest first, the next vendor page of
+    the month being read, and rows read (inside the dates) but not handed out yet, the first of which is row
+    `position` of the whole list."""
+
+    key: tuple[Any, ...]
+    months: list[str]
+    covered: list[bool]  # per month: the query's dates hold all of it (see _covers_month)
+    month_index: int = 0
+    vendor_page: int = 1
+    jumpable: bool = True  # the month may still be skipped by its total
+    read_from_start: bool = True  # every page of the month so far was read (none jumped over)
+    kept_in_month: int = 0  # rows of the month read so far inside the dates
+    month_total: int | None = None  # what the vendor says the month holds
+    pending: list[PointsTransaction] = field(default_factory=list)
+    position: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # rows inside the dates, per month, once known
+    reported: dict[str, int] = field(default_factory=dict)  # the vendor's totals, per month
+    consistent: bool = True
+
+    @property
+    def finished(self) -> bool:
+        return self.month_index >= len(self.months)
+
+    @property
+    def month(self) -> str:
+        return self.months[self.month_index]
+
+    @property
+    def month_covered(self) -> bool:
+        return self.covered[self.month_index]
+
+    def note_total(self, total: int | None) -> None:
+        if total is None:
+            return
+        if self.month_total is not None and total != self.month_total:
+            self.consistent = False  # the month changed between two of its pages
+        self.month_total = self.reported[self.month] = total
+        if self.month_covered:
+            self.counts[self.month] = total
+
+    def add_page(self, kept: list[PointsTransaction], received: int, size: int) -> None:
+        """Vendor page `vendor_page` of the month gave `received` rows, `kept` of them inside the dates."""
+        self.pending += kept
+        self.kept_in_month += len(kept)
+        total = self.month_total
+        if total is not None and received != _rows_expected(total, self.vendor_page, size):
+            self.consistent = False
+        # A short page ends the month whatever its total says; so does the page that reaches the total.
+        if received < size or (total is not None and self.vendor_page * size >= total):
+            if self.read_from_start:
+                self.counts.setdefault(self.month, self.kept_in_month)
+            self.next_month()
+        else:
+            self.vendor_page += 1
+
+    def next_month(self) -> None:
+        self.month_index += 1
+        self.vendor_page = 1
+        self.jumpable = self.read_from_start = True
+        self.kept_in_month = 0
+        self.month_total = None
+
+    def total(self) -> tuple[int | None, bool]:
+        seen = self.position + len(self.pending)
+        if self.finished:
+            total = seen
+        elif len(self.counts) == len(self.months):
+            total = max(seen, sum(self.counts.values()))
+        else:
+            return None, False
+        if not self.consistent:
+            total = max(total, sum(self.reported.values()))
+        return total, self.consistent
+
+
+def _covers_month(query: HistoryQuery, year_month: str) -> bool:
+    """Whether every flow of the month is inside the query's dates (times are whole seconds; no flow is
+    later than now)."""
+    first = datetime.strptime(year_month, "%Y_%m").replace(tzinfo=SHANGHAI)
+    following = (first + timedelta(days=32)).replace(day=1)
+    starts_in = query.start is None or query.start <= first
+    ends_in = query.end is None or query.end >= following - timedelta(seconds=1) or query.end >= timezone.now()
+    return starts_in and ends_in
 
 
 def _months_newest_first(start: datetime | None, end: datetime | None) -> list[str]:

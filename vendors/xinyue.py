@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
-from vendors.exceptions import VendorQueryError, VendorRejected
+from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     as_code,
@@ -35,10 +35,9 @@ from vendors.results import (
 )
 from vendors.tokens import AccessToken, access_token_from
 
+logger = logging.getLogger(__name__)
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# No "token expired" code is documented (VENDORS.md §1): an error text about the token or authorisation
-# is taken as one, so that it gets the refresh-once-and-retry-once treatment.
-_TOKEN_ERROR_TEXT = re.compile(r"(?i)token|auth|令牌|授权|鉴权|登录")
 
 AUTH_PATH = "/upbot/api/auth/GetAccessToken"
 HISTORY_PATH = "/upbot/api/GetUserClubPointsList"
@@ -65,7 +64,6 @@ class XinyueClient(CodeMessageClient):
     # {"ret", "msg", "data"}; the doc marks even `ret` as optional (VENDORS.md §1).
     code_key = "ret"
     code_optional = True
-    token_error_text = _TOKEN_ERROR_TEXT
 
     # --- authentication -----------------------------------------------------------------------------
     def fetch_token(self) -> AccessToken:
@@ -80,6 +78,38 @@ class XinyueClient(CodeMessageClient):
     def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
         # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
         return dict(body), {"Authorization": token}
+
+    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """A data call, repeated once with a new token when the token may be what the vendor refused.
+
+        No "token expired" code is documented, and a dead token (killed five minutes after anyone fetched a new
+        one for the same appid) may well come back as the generic 1001 (VENDORS.md §1). So any ret != 0 gets a
+        new token and one retry, unless the tokens say that this connection renewed one a moment ago for the
+        same reason (TokenStore.may_renew): then the vendor meant the request, and its error is shown.
+        """
+
+        def call(token: str) -> Any:
+            json, headers = self.authorised(body, token)
+            return self.send(
+                "POST",
+                path,
+                json=json,
+                headers=headers,
+                unwrap=lambda payload: self._unwrap(payload, token),
+                hide=(token,),
+            )
+
+        token = self.tokens.get()
+        try:
+            return call(token)
+        except VendorTokenRejected:  # 401/403: the token, without a doubt
+            pass
+        except VendorRejected as error:
+            if not self.tokens.may_renew(token):
+                raise
+            logger.info("xinyue connection %s: ret %s, retrying once with a new token", self.config.id, error.code)
+        self.tokens.invalidate(token)
+        return call(self.tokens.get())
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
@@ -125,7 +155,7 @@ class XinyueClient(CodeMessageClient):
             "openid": openid,
             # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.
             "start_time": _unix_ms(query.start),
-            "end_time": _unix_ms(query.end),
+            "end_time": _unix_ms_end(query.end),
             "page": query.page,
             "page_size": query.page_size,
         }
@@ -162,3 +192,11 @@ def _unix_ms(moment: datetime | None) -> int:
         return 0
     # Exact integer arithmetic (a float timestamp could land a millisecond off).
     return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _unix_ms_end(moment: datetime | None) -> int:
+    """An inclusive end in unix ms. An end on a whole second (the forms' 23:59:59) means through that second:
+    23:59:59.999, or a record at 23:59:59.5 would be left out."""
+    if moment is None:
+        return 0
+    return _unix_ms(moment) + (999 if moment.microsecond == 0 else 0)

@@ -10,6 +10,7 @@ from connections.clients import connection_client
 from connections.models import VendorConnection
 from ledger.forms import day_end, day_start
 from ledger.services.members import all_rows
+from vendors.paging import distinct_records, pinned_to_now
 from vendors.parsing import shanghai_format
 from vendors.results import (
     Direction,
@@ -118,7 +119,12 @@ def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPa
 
 
 def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator[PointsTransaction]:
+    """Every record of the ledger query, up to the moment the export starts and each once (vendors.paging)."""
     client = connection_client(connection)
-    return all_rows(
-        lambda page_query: client.shop_ledger(query=page_query), query, page_size=client.profile.max_page_size
+    return distinct_records(
+        all_rows(
+            lambda page_query: client.shop_ledger(query=page_query),
+            pinned_to_now(query),
+            page_size=client.profile.max_page_size,
+        )
     )

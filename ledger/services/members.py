@@ -16,6 +16,7 @@ from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
+from vendors.paging import distinct_records, pinned_to_now
 from vendors.registry import vendor_profiles
 from vendors.results import (
     HistoryQuery,
@@ -190,10 +191,12 @@ def all_rows(fetch: Callable[[Q], ResultPage[T]], query: Q, *, page_size: int) -
 
 
 def member_history_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> Iterator[PointsTransaction]:
-    """Every transaction matching `query`, at the vendor's largest page size."""
+    """Every transaction matching `query`, at the vendor's largest page size, up to the moment the export
+    starts and each once (vendors.paging)."""
     client, member = vendor_member.client, vendor_member.member
-    return all_rows(
+    rows = all_rows(
         lambda page_query: client.member_history(member=member, query=page_query),
-        query,
+        pinned_to_now(query),
         page_size=vendor_member.profile.max_page_size,
     )
+    return distinct_records(rows)

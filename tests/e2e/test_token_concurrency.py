@@ -1,5 +1,6 @@
 """Many simultaneous lookups make ONE token fetch per connection, counted by the sandbox itself:
-50 threads in one process (local-memory cache), and 4 processes x 13 threads sharing Redis."""
+50 threads in one process (local-memory cache), and 4 processes x 13 threads sharing Redis; after the
+vendor revokes every token at once, 20 member pages in parallel make ONE new fetch and all succeed."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import random
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from connections.clients import connection_client
+from ledger.services.members import VendorMember, member_page
 from sandbox.demo import DEMO_IDENTIFIERS
 from sandbox.testing import running_sandbox
-from vendors.results import LookupKind, MemberRef
+from vendors.results import HistoryQuery, LookupKind, MemberRef
 
 pytestmark = pytest.mark.e2e
 
@@ -88,3 +92,44 @@ def test_four_processes_sharing_redis_fetch_one_token(sandbox, vendor):
         report = json.loads(stdout.strip().splitlines()[-1])
         assert report == {"ok": 13, "errors": []}
     assert sandbox.counters()[f"token_fetches:{vendor}"] == 1
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_twenty_pages_after_a_mass_revocation_make_one_new_token_and_all_succeed(sandbox, make_connection, vendor):
+    """Issue 17 #5: every page in flight is refused at once; one of them renews the token, the others wait for
+    it (or find it), and none retries with the stale one. Each thread does what a member page does: the page's
+    selector, balance and history at once (the template adds no vendor call)."""
+    sandbox.reset()
+    sandbox.set_knobs(vendor, latency_ms=50)  # the renewal is under way while the other refusals arrive
+    connection = make_connection(vendor, base_url=sandbox.base_url)
+    now = timezone.now()
+    query = HistoryQuery(start=now - timedelta(days=30), end=now + timedelta(hours=1))
+    first = member_page(
+        vendor_member=VendorMember(connection, connection_client(connection), MEMBERS[vendor]), query=query
+    )
+    assert first.balance.error is None
+    sandbox.revoke_tokens(vendor)
+    barrier = threading.Barrier(20)
+    failures: list[object] = []
+
+    def page() -> None:
+        barrier.wait()
+        try:
+            shown = member_page(
+                vendor_member=VendorMember(connection, connection_client(connection), MEMBERS[vendor]), query=query
+            )
+            failures.extend(outcome.error for outcome in (shown.balance, shown.history) if outcome.error is not None)
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            failures.append(error)
+
+    threads = [threading.Thread(target=page) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    counters = sandbox.counters()
+    assert failures == []
+    # The revocation met many pages in flight at once (not all: the page's calls share a pool of threads, and
+    # those that start after the renewal carry the new token).
+    assert counters[f"token_rejections:{vendor}"] >= 10
+    assert counters[f"token_fetches:{vendor}"] == 2

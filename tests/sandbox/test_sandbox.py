@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from collections.abc import Iterator
+from urllib.parse import quote_plus
 
 import pytest
 import requests
 
+from sandbox.core import SandboxState
 from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS
-from sandbox.server import SandboxState
-from sandbox.signing import gateway_signature
+from sandbox.signing import canonical_string, gateway_signature
 from sandbox.testing import SandboxHandle, running_sandbox
 from tests.conftest import TEST_CREDENTIALS
 from vendors.kingdee import KingdeeClient
@@ -111,24 +115,104 @@ def test_xiaoe_rate_limit_counts_every_call_over_the_limit(sandbox):
     assert sandbox.counters()["rate_limit_violations:xiaoe"] == 3
 
 
-def test_a_stale_token_is_rejected_with_a_message_about_the_token(sandbox):
-    sandbox.set_knobs("xinyue", token_lifetime=1)
-    token = requests.post(
+def _xinyue_token(sandbox: SandboxHandle) -> str:
+    reply = requests.post(
         f"{sandbox.base_url}/upbot/api/auth/GetAccessToken",
         json={**XINYUE, "grant_type": "client_credentials"},
         timeout=5,
-    ).json()["data"]["access_token"]
+    ).json()
+    return reply["data"]["access_token"]
+
+
+def _xinyue(sandbox: SandboxHandle, path: str, token: str, **body: object) -> dict:
+    return requests.post(f"{sandbox.base_url}{path}", json=body, headers={"Authorization": token}, timeout=5).json()
+
+
+DOC_ERROR = {"ret": 1001, "msg": "请求参数错误，请稍后再试"}  # noqa: RUF001 - the vendor's own text
+
+
+def test_xinyue_answers_a_dead_token_with_the_generic_1001(sandbox):
+    # No "token expired" code is documented: the harsher reading gives the client no word to go by.
+    sandbox.set_knobs("xinyue", token_lifetime=1)
+    token = _xinyue_token(sandbox)
     body = {"openid": DEMO_IDENTIFIERS["xinyue_openid"]}
-    fresh = requests.post(
-        f"{sandbox.base_url}/upbot/api/GetUserClubPoints", json=body, headers={"Authorization": token}, timeout=5
-    ).json()
-    assert fresh["ret"] == 0
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", token, **body)["ret"] == 0
     time.sleep(1.2)
-    stale = requests.post(
-        f"{sandbox.base_url}/upbot/api/GetUserClubPoints", json=body, headers={"Authorization": token}, timeout=5
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", token, **body) == DOC_ERROR
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", "xy_never-issued", **body) == DOC_ERROR
+
+
+def test_a_mass_revocation_kills_every_token_of_the_vendor_at_once(sandbox):
+    token = _xinyue_token(sandbox)
+    body = {"openid": DEMO_IDENTIFIERS["xinyue_openid"]}
+    sandbox.revoke_tokens("xinyue")
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", token, **body) == DOC_ERROR
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", _xinyue_token(sandbox), **body)["ret"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "accepted"),
+    [("page", 1, True), ("page", "1", False), ("page_size", "10", False), ("start_time", "0", False),
+     ("end_time", 1.5, False), ("page", True, False), ("page_size", 100, True)],
+)  # fmt: skip
+def test_xinyue_wants_integers_where_the_doc_shows_integers(sandbox, field, value, accepted):
+    token = _xinyue_token(sandbox)
+    body = {"openid": DEMO_IDENTIFIERS["xinyue_openid"], field: value}
+    reply = _xinyue(sandbox, "/upbot/api/GetUserClubPointsList", token, **body)
+    assert (reply["ret"] == 0) is accepted
+
+
+def test_xinyue_wants_the_openid_as_a_string(sandbox):
+    token = _xinyue_token(sandbox)
+    assert _xinyue(sandbox, "/upbot/api/GetUserClubPoints", token, openid=12345678) == DOC_ERROR
+
+
+def test_xinyue_wrong_credentials_are_the_generic_1001_too(sandbox):
+    reply = requests.post(
+        f"{sandbox.base_url}/upbot/api/auth/GetAccessToken",
+        json={"appid": XINYUE["appid"], "app_secret": "wrong", "grant_type": "client_credentials"},
+        timeout=5,
     ).json()
-    assert stale["ret"] != 0
-    assert "token" in stale["msg"]
+    assert reply == DOC_ERROR
+
+
+@pytest.mark.parametrize(("page", "page_size", "accepted"), [("1", "10", True), (1, "10", False), ("1", 10, False)])
+def test_xiaoe_info_batch_wants_paging_as_strings(sandbox, page, page_size, accepted):
+    token = _xiaoe_token(sandbox)
+    reply = _batch(sandbox, access_token=token, user_ids=None, page=page, page_size=page_size)
+    assert (reply["code"] == 0) is accepted
+
+
+def _flows(sandbox: SandboxHandle, token: str, **body: object) -> dict:
+    body = {"access_token": token, "account_type": "INTEGRAL", "user_id": DEMO_IDENTIFIERS["xiaoe_user_id"], **body}
+    return requests.post(f"{sandbox.base_url}/xe.account.flow.list/1.0.0", json=body, timeout=5).json()
+
+
+def test_xiaoe_flow_list_wants_paging_as_strings_and_can_leave_the_total_out(sandbox):
+    token = _xiaoe_token(sandbox)
+    assert _flows(sandbox, token, page=1, page_size=10)["code"] != 0
+    with_total = _flows(sandbox, token, page="1", page_size="10")
+    assert with_total["code"] == 0
+    assert "total" in with_total["data"]["page"]
+    sandbox.set_knobs("xiaoe", flow_list_total=False)
+    without = _flows(sandbox, token, page="1", page_size="10")
+    assert without["data"] == {"list": with_total["data"]["list"]}
+
+
+def test_xiaoe_token_endpoint_enforces_its_limit(sandbox):
+    config = requests.get(f"{sandbox.base_url}/_sandbox/config", timeout=5).json()
+    assert (config["xiaoe"]["token_limit"], config["xiaoe"]["token_limit_seconds"]) == (100, 600)
+    sandbox.set_knobs("xiaoe", token_limit=3)
+    for _ in range(3):
+        _xiaoe_token(sandbox)
+    refused = requests.get(
+        f"{sandbox.base_url}/token",
+        params={**{k: XIAOE[k] for k in ("app_id", "client_id", "secret_key")}, "grant_type": "client_credential"},
+        timeout=5,
+    )
+    assert refused.status_code == 429
+    assert refused.json()["code"] != 0
+    assert sandbox.counters()["token_limit_violations:xiaoe"] == 1
 
 
 def _kingdee_get(sandbox: SandboxHandle, path: str, params: dict[str, str], *, app_token: str = "", secret: str = ""):
@@ -152,6 +236,91 @@ def _kingdee_token(sandbox: SandboxHandle) -> str:
     reply = _kingdee_get(sandbox, "/jdyconnector/app_management/kingdee_auth_token", params).json()
     assert reply["errcode"] == 0
     return reply["data"]["app-token"]
+
+
+JAVA_CLIENT_VECTORS = [
+    (
+        [("integral_type", "a~b*c"), ("page", "1")],
+        "integral_type=a%257Eb%2Ac&page=1",
+        "OGE2NDNkYjMwNGJhOTU3ZTUwYTdmNzAyNzZjM2UxN2JlYzk4MjQ3MWI2NmIwMTBjYTkyNDc0NDg5MDA5Njk1MQ==",
+    ),
+    (
+        [("integral_type", "签到 奖励+1"), ("start_date", "2025-05-01 00:00:00")],
+        "integral_type=%25E7%25AD%25BE%25E5%2588%25B0%2B%25E5%25A5%2596%25E5%258A%25B1%252B1"
+        "&start_date=2025-05-01%2B00%253A00%253A00",
+        "MzZlZjAzMGJmOTE5ZTUzNDE0Mjk2MWIxNDM5NWFmMmFkYjE1Zjc1NDMxYzBjZGQxY2YwZTBjMDI0ZTQzY2Q3ZA==",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pairs", "query_line", "signature"), JAVA_CLIENT_VECTORS)
+def test_the_signature_matches_the_vendors_java_client(pairs, query_line, signature):
+    secret, path, nonce, timestamp = (
+        "0b1c2d3e4f5a69788796a5b4c3d2e1f0",
+        "/jdy/v2/ls/integral_record",
+        "1234567890",
+        "1700000000000",
+    )
+    assert canonical_string("GET", path, pairs, nonce, timestamp).split("\n")[2] == query_line
+    assert gateway_signature(secret, "GET", path, pairs, nonce, timestamp) == signature
+
+
+def test_kingdee_accepts_a_type_code_with_star_and_tilde_signed_by_the_vendors_rule(sandbox):
+    token = _kingdee_token(sandbox)
+    params = {"integral_type": "a~b*c", "page": "1", "page_size": "10"}
+    reply = _kingdee_get(sandbox, "/jdy/v2/ls/integral_record", params, app_token=token)
+    assert (reply.status_code, reply.json()["errcode"]) == (200, 0)
+
+
+def test_kingdee_rejects_a_signature_made_with_quote_plus_twice(sandbox):
+    # The easy mistake (VENDORS.md §3): Python's quote_plus as the inner encoder gets "*" and "~" wrong.
+    token = _kingdee_token(sandbox)
+    params = {"integral_type": "a~b*c", "page": "1"}
+    headers = KingdeeClient(
+        ConnectionConfig(1, "k", "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
+    ).signed_headers(method="GET", path="/jdy/v2/ls/integral_record", params=params, app_token=token)
+    wrong = "\n".join(
+        [
+            "GET",
+            quote_plus("/jdy/v2/ls/integral_record", safe=""),
+            "&".join(sorted(f"{k}={quote_plus(quote_plus(v, safe=''), safe='')}" for k, v in params.items())),
+            f"x-api-nonce:{headers['X-Api-Nonce']}",
+            f"x-api-timestamp:{headers['X-Api-TimeStamp']}",
+            "",
+        ]
+    )
+    headers["X-Api-Signature"] = base64.b64encode(
+        hmac.new(TEST_CREDENTIALS["kingdee"]["client_secret"].encode(), wrong.encode(), hashlib.sha256)
+        .hexdigest()
+        .encode()
+    ).decode()
+    response = requests.get(f"{sandbox.base_url}/jdy/v2/ls/integral_record", params=params, headers=headers, timeout=5)
+    assert response.status_code == 519
+
+
+def test_kingdee_token_endpoint_allows_two_calls_a_minute(sandbox):
+    _kingdee_token(sandbox)
+    _kingdee_token(sandbox)
+    credentials = TEST_CREDENTIALS["kingdee"]
+    from vendors.kingdee import app_signature
+
+    params = {
+        "app_key": credentials["app_key"],
+        "app_signature": app_signature(app_key=credentials["app_key"], app_secret=credentials["app_secret"]),
+    }
+    third = _kingdee_get(sandbox, "/jdyconnector/app_management/kingdee_auth_token", params)
+    assert third.status_code == 429
+    assert sandbox.counters()["token_limit_violations:kingdee"] == 1
+
+
+def test_kingdee_can_serve_the_rows_of_a_page_in_no_order(sandbox):
+    token = _kingdee_token(sandbox)
+    params = {"member_id": DEMO_IDENTIFIERS["kingdee_member_id_10k"], "page": "1", "page_size": "100"}
+    ordered = _kingdee_get(sandbox, "/jdy/v2/ls/integral_record", params, app_token=token).json()["data"]["rows"]
+    sandbox.set_knobs("kingdee", shuffle_rows=True)
+    shuffled = _kingdee_get(sandbox, "/jdy/v2/ls/integral_record", params, app_token=token).json()["data"]["rows"]
+    assert shuffled != ordered
+    assert sorted(shuffled, key=lambda row: row["id"]) == sorted(ordered, key=lambda row: row["id"])
 
 
 def test_kingdee_rejects_a_wrong_signature_with_http_519(sandbox):

@@ -28,7 +28,14 @@ from vendors.exceptions import (
     VendorTokenRejected,
     VendorUnavailable,
 )
-from vendors.kingdee import KingdeeClient, app_signature, kingdee_encode, kingdee_signature, string_to_sign
+from vendors.kingdee import (
+    KingdeeClient,
+    app_signature,
+    java_urlencode,
+    kingdee_encode,
+    kingdee_signature,
+    string_to_sign,
+)
 from vendors.parsing import SHANGHAI
 from vendors.results import Capability, Direction, HistoryQuery, LedgerQuery, LookupKind, MemberRef
 
@@ -89,19 +96,35 @@ def test_the_vendors_signature_test_vector():
     [
         ("a b", "a+b"),
         ("a=b", "a%3Db"),
-        ("a*b", "a%2Ab"),  # Java's URLEncoder keeps "*"; the vendor's rule does not
-        ("a~b", "a~b"),  # …and "~" stays, where Java would write %7E
+        ("a*b", "a%2Ab"),  # java.net.URLEncoder keeps "*"; the gateway's encoder does not
+        ("a~b", "a~b"),  # …and "~" stays, where java.net.URLEncoder writes %7E
         ("-_.", "-_."),
         ("会员A", "%E4%BC%9A%E5%91%98A"),
         ("/jdy/v2", "%2Fjdy%2Fv2"),
         ("a+b", "a%2Bb"),
     ],
 )
-def test_encoding_keeps_only_unreserved_characters(value, encoded):
+def test_the_gateway_encoder_keeps_only_unreserved_characters(value, encoded):
     assert kingdee_encode(value) == encoded
 
 
-def test_values_are_encoded_twice_and_pairs_sorted():
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        ("a b", "a+b"),
+        ("a=b", "a%3Db"),
+        ("a*b", "a*b"),  # java.net.URLEncoder keeps "*"…
+        ("a~b", "a%7Eb"),  # …and encodes "~"
+        ("-_.", "-_."),
+        ("会员A", "%E4%BC%9A%E5%91%98A"),
+        ("a+b", "a%2Bb"),
+    ],
+)
+def test_the_inner_encoder_is_javas_urlencoder(value, encoded):
+    assert java_urlencode(value) == encoded
+
+
+def test_values_are_encoded_twice_by_two_encoders_and_pairs_sorted():
     text = string_to_sign(
         method="get",
         path=RECORDS_PATH,
@@ -112,9 +135,42 @@ def test_values_are_encoded_twice_and_pairs_sorted():
     assert text == (
         "GET\n"
         "%2Fjdy%2Fv2%2Fls%2Fintegral_record\n"
-        "integral_type=%25E4%25BC%259A%25E5%2591%2598&member_id=a%253Db%252Ac~d&mobile=138%2B0013\n"
+        "integral_type=%25E4%25BC%259A%25E5%2591%2598&member_id=a%253Db%2Ac%257Ed&mobile=138%2B0013\n"
         "x-api-nonce:1\n"
         "x-api-timestamp:2\n"
+    )
+
+
+# Computed with the vendor's own Java client, apigwclient 0.1.5 (VENDORS.md §3).
+JAVA_CLIENT_VECTORS = [
+    (
+        {"integral_type": "a~b*c", "page": "1"},
+        "integral_type=a%257Eb%2Ac&page=1",
+        "OGE2NDNkYjMwNGJhOTU3ZTUwYTdmNzAyNzZjM2UxN2JlYzk4MjQ3MWI2NmIwMTBjYTkyNDc0NDg5MDA5Njk1MQ==",
+    ),
+    (
+        {"integral_type": "签到 奖励+1", "start_date": "2025-05-01 00:00:00"},
+        "integral_type=%25E7%25AD%25BE%25E5%2588%25B0%2B%25E5%25A5%2596%25E5%258A%25B1%252B1"
+        "&start_date=2025-05-01%2B00%253A00%253A00",
+        "MzZlZjAzMGJmOTE5ZTUzNDE0Mjk2MWIxNDM5NWFmMmFkYjE1Zjc1NDMxYzBjZGQxY2YwZTBjMDI0ZTQzY2Q3ZA==",
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "query_line", "signature"), JAVA_CLIENT_VECTORS)
+def test_the_vendors_java_client_vectors(params, query_line, signature):
+    text = string_to_sign(method="GET", path=RECORDS_PATH, params=params, nonce="1234567890", timestamp="1700000000000")
+    assert text.split("\n")[2] == query_line
+    assert (
+        kingdee_signature(
+            client_secret="0b1c2d3e4f5a69788796a5b4c3d2e1f0",
+            method="GET",
+            path=RECORDS_PATH,
+            params=params,
+            nonce="1234567890",
+            timestamp="1700000000000",
+        )
+        == signature
     )
 
 
@@ -457,6 +513,21 @@ def test_the_balance_is_the_integral_of_the_newest_record(vendor_http, client):
     balance = client.member_balance(member=MemberRef(LookupKind.MOBILE, "13800138000"))
     assert (balance.total, balance.available, balance.frozen) == (Decimal(480), Decimal(480), None)
     assert (balance.member_id, balance.name) == ("M001", "张三")
+
+
+def test_the_balance_comes_from_the_latest_row_not_the_first(vendor_http, client):
+    # The doc promises no order of rows: the newest is found by time, then by the highest id.
+    expect_token(vendor_http)
+    rows = [
+        record(id="7", create_time="2025-05-19 10:00:00", integral="300"),
+        record(id="9", create_time="2025-05-20 14:30:00", integral="480"),
+        record(id="10", create_time="2025-05-20 14:30:00", integral="510"),  # same second, higher id: newest
+        record(id="8", create_time="2025-05-20 09:00:00", integral="450"),
+    ]
+    expect_records(vendor_http, {"member_id": "M001", "page": "1", "page_size": "20"}, records_reply(rows))
+    page = client.member_history(member=MEMBER, query=HistoryQuery())
+    balance = client.balance_from_history(member=MEMBER, page=page)
+    assert balance.total == Decimal(510)
 
 
 def test_a_member_without_records_has_no_balance(vendor_http, client):

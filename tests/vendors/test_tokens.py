@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ from responses import matchers
 
 from tests.vendors.conftest import REDIS_URL
 from vendors import tokens
-from vendors.exceptions import VendorAuthError, VendorTimeout
+from vendors.exceptions import VendorAuthError, VendorTimeout, VendorUnavailable
 from vendors.results import LookupKind, MemberRef
-from vendors.tokens import TokenStore, fingerprint
+from vendors.tokens import TokenStore, fingerprint, token_retry_after
 from vendors.xinyue import XinyueClient
 
 BASE = "https://xinyue.vendor.test"
@@ -110,7 +111,7 @@ def test_editing_the_credentials_starts_from_a_new_token(vendor_http, make_confi
 def test_cache_keys_name_the_connection_but_hold_no_secret(make_config, settings):
     config = make_config("xinyue", id=77)
     store = TokenStore(config=config, fetch=lambda: tokens.AccessToken("x", 0), fetch_seconds=1)
-    for key in (store.key, store.lock_key, store.failure_key):
+    for key in (store.key, store.lock_key, store.failure_key, store.renewal_key):
         assert ":77:" in key
         assert config.credentials["app_secret"] not in key
     edited = make_config("xinyue", id=77, credentials={**config.credentials, "app_secret": "rotated-secret-1234"})
@@ -133,47 +134,78 @@ def test_invalidating_a_stale_token_keeps_a_fresher_one(vendor_http, make_config
     assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, TOKEN_URL]
 
 
-def test_a_worker_keeps_its_copy_of_the_token_for_a_bounded_time(vendor_http, make_config, monkeypatch):
-    # Pages do not ask the shared cache for the token every time: each process keeps a copy for a while.
-    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
-    add_balance(vendor_http, "tok-1")
-    XinyueClient(make_config("xinyue")).member_balance(member=MEMBER)
-    store = XinyueClient(make_config("xinyue")).tokens
-    # Another worker stores a new token: this one goes on with its copy...
-    cache.set(store.key, {"value": "tok-2", "refresh_at": tokens.now() + 3600}, timeout=3600)
-    assert store.get() == "tok-1"
-    # ...until the copy is LOCAL_COPY_SECONDS old; then it reads the shared token again.
-    real_clock = tokens.monotonic
-    monkeypatch.setattr(tokens, "monotonic", lambda: real_clock() + tokens.LOCAL_COPY_SECONDS + 1)
-    assert store.get() == "tok-2"
-    assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, BALANCE_URL]
+def test_a_refused_token_gives_way_to_the_token_another_worker_stored(vendor_http, make_config):
+    # Worker A's call with tok-1 is refused; meanwhile worker B found tok-1 refused too and fetched tok-2.
+    tokens_issued = iter(["tok-1", "tok-2"])
+    fetch = vendor_http.add_callback(
+        responses.POST, TOKEN_URL, callback=lambda request: (200, {}, json.dumps(token_reply(next(tokens_issued))))
+    )
+    config = make_config("xinyue")
 
+    def refuse_after_worker_b_renewed(request):
+        worker_b = XinyueClient(config).tokens
+        worker_b.invalidate(worker_b.get())
+        assert worker_b.get() == "tok-2"
+        return 401, {}, "{}"
 
-def test_a_copy_is_never_used_past_the_tokens_refresh_time(vendor_http, make_config, monkeypatch):
-    vendor_http.post(TOKEN_URL, json=token_reply("tok-1", expires_in=600))  # refreshed 120 s before expiry
-    store = XinyueClient(make_config("xinyue")).tokens
-    assert store.get() == "tok-1"
-    vendor_http.replace(responses.POST, TOKEN_URL, json=token_reply("tok-2", expires_in=600))
-    real_clock = tokens.now
-    monkeypatch.setattr(tokens, "now", lambda: real_clock() + 481)  # the copy is 0 s old by the monotonic clock
-    assert store.get() == "tok-2"
-
-
-def test_a_refused_copy_gives_way_to_the_token_another_worker_stored(vendor_http, make_config):
-    # Worker B found tok-1 refused and fetched tok-2; worker A still holds a copy of tok-1.
-    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
-    add_balance(vendor_http, "tok-1")
-    XinyueClient(make_config("xinyue")).member_balance(member=MEMBER)
-    store = XinyueClient(make_config("xinyue")).tokens
-    cache.set(store.key, {"value": "tok-2", "refresh_at": tokens.now() + 3600}, timeout=3600)
-    vendor_http.replace(
-        responses.POST, BALANCE_URL, status=401, match=[matchers.header_matcher({"Authorization": "tok-1"})]
+    vendor_http.add_callback(
+        responses.POST,
+        BALANCE_URL,
+        callback=refuse_after_worker_b_renewed,
+        match=[matchers.header_matcher({"Authorization": "tok-1"})],
     )
     add_balance(vendor_http, "tok-2")
-    # A's call is refused once, drops its copy, and uses B's token: no second fetch.
-    assert XinyueClient(make_config("xinyue")).member_balance(member=MEMBER).total == 10
-    assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, BALANCE_URL, BALANCE_URL, BALANCE_URL]
-    assert [call.request.headers["Authorization"] for call in vendor_http.calls[1:]] == ["tok-1", "tok-1", "tok-2"]
+    # A's call is refused once and goes again with B's token: no third fetch.
+    assert XinyueClient(config).member_balance(member=MEMBER).total == 10
+    assert fetch.call_count == 2
+    assert [
+        call.request.headers.get("Authorization") for call in vendor_http.calls if call.request.url == BALANCE_URL
+    ] == [
+        "tok-1",
+        "tok-2",
+    ]
+
+
+def test_twenty_callers_refused_at_once_get_one_new_token(shared_cache, vendor_http, make_config):
+    """A mass revocation: every caller holding the old token is refused at the same moment (issue 17 #5)."""
+    tokens_issued = iter(["tok-old", "tok-new", "tok-spare"])
+
+    def token(request):
+        time.sleep(0.2)  # the others are refused while the new token is being fetched
+        return 200, {}, json.dumps(token_reply(next(tokens_issued)))
+
+    fetch = vendor_http.add_callback(responses.POST, TOKEN_URL, callback=token)
+    config = make_config("xinyue", id=304)
+    XinyueClient(config).tokens.get()
+    refusals = vendor_http.post(BALANCE_URL, status=401, match=[matchers.header_matcher({"Authorization": "tok-old"})])
+    balance = add_balance(vendor_http, "tok-new")
+    errors = _run_threads(20, lambda: XinyueClient(config).member_balance(member=MEMBER))
+    assert errors == []
+    assert fetch.call_count == 2
+    assert (refusals.call_count, balance.call_count) == (20, 20)
+
+
+def test_twenty_callers_answered_1001_with_a_dead_token_get_one_new_token(shared_cache, vendor_http, make_config):
+    # Xinyue says only 1001 for a dead token (VENDORS.md §1): one renewal, and every caller waits for it.
+    tokens_issued = iter(["tok-old", "tok-new", "tok-spare"])
+
+    def token(request):
+        time.sleep(0.2)
+        return 200, {}, json.dumps(token_reply(next(tokens_issued)))
+
+    fetch = vendor_http.add_callback(responses.POST, TOKEN_URL, callback=token)
+    config = make_config("xinyue", id=305)
+    XinyueClient(config).tokens.get()
+    vendor_http.post(
+        BALANCE_URL,
+        json={"ret": 1001, "msg": "请求参数错误，请稍后再试"},  # noqa: RUF001 - the vendor's own text
+        match=[matchers.header_matcher({"Authorization": "tok-old"})],
+    )
+    balance = add_balance(vendor_http, "tok-new")
+    errors = _run_threads(20, lambda: XinyueClient(config).member_balance(member=MEMBER))
+    assert errors == []
+    assert fetch.call_count == 2
+    assert balance.call_count == 20
 
 
 def _slow_token(value: str, delay: float = 0.3):
@@ -211,6 +243,42 @@ def test_fifty_concurrent_requests_cause_one_token_fetch(shared_cache, vendor_ht
     assert errors == []
     assert fetch.call_count == 1
     assert balance.call_count == 50
+
+
+def test_refused_credentials_are_remembered_for_a_minute_by_every_worker(shared_cache, vendor_http, make_config):
+    # Wrong or rotated credentials must not hammer a token endpoint with a tight limit of its own.
+    fetch = vendor_http.post(TOKEN_URL, json={"ret": 1001, "msg": "appid 或 app_secret 错误"})
+    config = make_config("xinyue", id=306)
+    with pytest.raises(VendorAuthError):
+        XinyueClient(config).member_balance(member=MEMBER)
+    retry_at = token_retry_after(config)
+    assert retry_at is not None
+    assert 59 <= (retry_at - datetime.now(tz=UTC)).total_seconds() <= 61
+    time.sleep(5.5)  # longer than a moment: the next page (another worker) is still answered from memory
+    with pytest.raises(VendorAuthError) as caught:
+        XinyueClient(config).member_balance(member=MEMBER)
+    assert "app_secret 错误" in caught.value.user_message()
+    assert fetch.call_count == 1
+    # Edited credentials are a new start.
+    edited = make_config("xinyue", id=306, credentials={**config.credentials, "app_secret": "fixed-secret-5678"})
+    assert token_retry_after(edited) is None
+
+
+def test_an_unreachable_token_endpoint_is_remembered_for_a_moment_only(vendor_http, make_config, pauses):
+    vendor_http.post(TOKEN_URL, status=503)
+    config = make_config("xinyue", id=307)
+    with pytest.raises(VendorUnavailable):
+        XinyueClient(config).tokens.get()
+    retry_at = token_retry_after(config)
+    assert retry_at is not None
+    assert (retry_at - datetime.now(tz=UTC)).total_seconds() <= 5
+
+
+def test_no_failure_no_retry_time(vendor_http, make_config):
+    vendor_http.post(TOKEN_URL, json=token_reply("tok-1"))
+    config = make_config("xinyue", id=308)
+    XinyueClient(config).tokens.get()
+    assert token_retry_after(config) is None
 
 
 def test_a_failed_fetch_is_shared_by_the_waiters_not_repeated(shared_cache, vendor_http, make_config):

@@ -4,6 +4,7 @@ the token in the query string and the body, null vs empty user_ids, chunks of 10
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -319,7 +320,7 @@ def test_wrong_shapes_are_bad_responses(vendor_http, client, data, field):
 # --- history: one month per call --------------------------------------------------------------------
 def flow_row(year_month: str, index: int, flow_type: int = 1) -> dict[str, Any]:
     year, month = year_month.split("_")
-    day = 28 - index % 28  # newest first within the month
+    day = 28 - index % 28  # newest first within the month (the 28th, 27th… of every month)
     return {
         "id": index,
         "flow_id": f"f_{year_month}_{index:03d}",
@@ -355,6 +356,7 @@ class FlowVendor:
             data["page"] = {"current_page": page, "page_size": size, "total": len(rows)}
         elif self.total_shape == "count":
             data["count"] = str(len(rows))
+        # "none": no total at all
         return 200, {}, json.dumps({"code": 0, "msg": "ok", "data": data})
 
 
@@ -422,8 +424,9 @@ def test_every_flow_call_carries_the_account_type_user_and_month(flows, client):
             "account_type": xiaoe.ACCOUNT_TYPE,
             "user_id": USER,
             "year_month": "2025_05",
-            "page": 1,
-            "page_size": 20,
+            # Strings, like info.batch's paging (VENDORS.md §2).
+            "page": "1",
+            "page_size": "20",
         }
     ]
 
@@ -444,17 +447,21 @@ def test_months_are_beijing_months(flows, client):
     assert vendor.asked == [("2025_04", 1)]
 
 
+MAY = HistoryQuery(start=datetime(2025, 5, 1, tzinfo=SHANGHAI), end=datetime(2025, 5, 31, 23, 59, 59, tzinfo=SHANGHAI))
+
+
 @pytest.mark.parametrize("shape", ["total", "page", "count"])
 def test_the_month_total_is_read_wherever_the_vendor_puts_it(flows, client, shape):
-    flows({"2025_05": 3}, total_shape=shape)
-    query = HistoryQuery(start=datetime(2025, 5, 2, tzinfo=SHANGHAI), end=datetime(2025, 5, 9, tzinfo=SHANGHAI))
-    assert client.member_history(member=MEMBER, query=query).total == 3
+    vendor = flows({"2025_05": 25}, total_shape=shape)
+    query = replace(MAY, page=2, page_size=10)
+    page = client.member_history(member=MEMBER, query=query)
+    assert (page.total, page.total_exact) == (25, True)
+    assert vendor.asked == [("2025_05", 2)]  # the total says the month goes on: no third page asked
 
 
 def test_flow_rows_parse(flows, client):
     flows({"2025_05": 1})
-    query = HistoryQuery(start=datetime(2025, 5, 2, tzinfo=SHANGHAI), end=datetime(2025, 5, 9, tzinfo=SHANGHAI))
-    (row,) = client.member_history(member=MEMBER, query=query).items
+    (row,) = client.member_history(member=MEMBER, query=MAY).items
     assert row.record_id == "f_2025_05_000"
     assert row.occurred_at == datetime(2025, 5, 28, 1, 30, tzinfo=UTC)
     assert (row.change, row.direction) == (Decimal(5), Direction.ADD)
@@ -475,10 +482,7 @@ def test_the_direction_filter_is_the_vendors_flow_type(vendor_http, client, dire
         json={"code": 0, "msg": "ok", "data": {"list": [row], "total": 1}},
         match=[matchers.json_params_matcher({"flow_type": flow_type}, strict_match=False)],
     )
-    query = HistoryQuery(
-        start=datetime(2025, 5, 2, tzinfo=SHANGHAI), end=datetime(2025, 5, 9, tzinfo=SHANGHAI), direction=direction
-    )
-    (item,) = client.member_history(member=MEMBER, query=query).items
+    (item,) = client.member_history(member=MEMBER, query=replace(MAY, direction=direction)).items
     assert item.direction == direction
     assert item.change == sign * 5
 
@@ -499,12 +503,62 @@ def test_a_year_spans_thirteen_months_at_most(flows, client):
     assert (page.items, page.total, page.total_exact) == ((), 0, True)
 
 
-def test_a_month_without_a_total_is_a_bad_response(vendor_http, client):
-    expect_token(vendor_http)
-    vendor_http.post(FLOW_URL, json={"code": 0, "msg": "ok", "data": {"list": []}})
-    query = HistoryQuery(start=datetime(2025, 5, 2, tzinfo=SHANGHAI), end=datetime(2025, 5, 9, tzinfo=SHANGHAI))
-    with pytest.raises(VendorBadResponse, match=r"data\.total"):
-        client.member_history(member=MEMBER, query=query)
+def test_a_reply_without_a_total_is_read_until_a_short_page(flows, client):
+    vendor = flows({"2025_05": 25, "2025_04": 20, "2025_03": 3}, total_shape="none")
+    query = HistoryQuery(**MAR_TO_MAY, page_size=10)
+    pages = [client.member_history(member=MEMBER, query=replace(query, page=number)) for number in range(1, 6)]
+    assert [len(page.items) for page in pages] == [10, 10, 10, 10, 8]
+    assert [row.record_id for row in pages[2].items] == [
+        *(f"f_2025_05_{i:03d}" for i in range(20, 25)),
+        *(f"f_2025_04_{i:03d}" for i in range(5)),
+    ]
+    # April holds exactly two pages: only an empty third one says it has ended.
+    assert vendor.asked == [("2025_05", 1), ("2025_05", 2), ("2025_05", 3), ("2025_04", 1), ("2025_04", 2),
+                            ("2025_04", 3), ("2025_03", 1)]  # fmt: skip
+    assert (pages[-1].total, pages[-1].total_exact, pages[-1].has_next) == (48, True, False)
+    assert (pages[0].total, pages[0].has_next) == (None, True)
+
+
+def test_a_page_deep_in_a_reply_without_totals_is_found_by_reading(flows, client):
+    vendor = flows({"2025_05": 25, "2025_04": 0, "2025_03": 13}, total_shape="none")
+    page = client.member_history(member=MEMBER, query=HistoryQuery(**MAR_TO_MAY, page=3, page_size=10))
+    assert [row.record_id for row in page.items] == [
+        *(f"f_2025_05_{i:03d}" for i in range(20, 25)),
+        *(f"f_2025_03_{i:03d}" for i in range(5)),
+    ]
+    # May's page 3 is short: the month ends there, and rows 0-19 were on the pages before.
+    assert vendor.asked == [("2025_05", 3), ("2025_04", 1), ("2025_03", 1)]
+
+
+def test_rows_outside_the_dates_asked_are_left_out(flows, client):
+    # September 25th to October 10th: both months are asked whole, only the days asked are shown.
+    vendor = flows({"2025_10": 28, "2025_09": 28})
+    query = HistoryQuery(
+        start=datetime(2025, 9, 25, tzinfo=SHANGHAI), end=datetime(2025, 10, 10, 23, 59, 59, tzinfo=SHANGHAI)
+    )
+    rows = client.member_history(member=MEMBER, query=replace(query, page_size=100)).items
+    days = [row.occurred_at.astimezone(SHANGHAI).date().isoformat() for row in rows]
+    assert days == [f"2025-10-{day:02d}" for day in range(10, 0, -1)] + [
+        f"2025-09-{day:02d}" for day in (28, 27, 26, 25)
+    ]
+    assert vendor.asked == [("2025_10", 1), ("2025_09", 1)]
+
+
+def test_the_pages_of_an_export_read_every_vendor_page_once(flows, client):
+    # An export asks page 1, 2, 3… of one client: each vendor page is read once, the months walked once.
+    months = {"2025_05": 250, "2025_04": 0, "2025_03": 130, "2025_02": 100}
+    vendor = flows(months)
+    query = HistoryQuery(start=datetime(2025, 2, 1, tzinfo=SHANGHAI), end=MAR_TO_MAY["end"], page_size=100)
+    ids = []
+    for number in range(1, 10):
+        page = client.member_history(member=MEMBER, query=replace(query, page=number))
+        ids += [row.record_id for row in page.items]
+        if not page.has_next:
+            break
+    assert len(ids) == len(set(ids)) == 480
+    assert vendor.asked == [("2025_05", 1), ("2025_05", 2), ("2025_05", 3), ("2025_04", 1), ("2025_03", 1),
+                            ("2025_03", 2), ("2025_02", 1)]  # fmt: skip
+    assert (page.page, page.total, page.total_exact) == (5, 480, True)
 
 
 def test_an_unknown_flow_type_is_a_bad_response(vendor_http, client):
@@ -520,8 +574,7 @@ def test_a_month_total_that_disagrees_with_its_rows_makes_the_total_inexact(vend
     expect_token(vendor_http)
     rows = [flow_row("2025_05", i) for i in range(3)]
     vendor_http.post(FLOW_URL, json={"code": 0, "msg": "ok", "data": {"list": rows, "total": 50}})
-    query = HistoryQuery(start=datetime(2025, 5, 2, tzinfo=SHANGHAI), end=datetime(2025, 5, 9, tzinfo=SHANGHAI))
-    page = client.member_history(member=MEMBER, query=query)
+    page = client.member_history(member=MEMBER, query=MAY)
     assert len(page.items) == 3
     assert (page.total, page.total_exact) == (50, False)
 

@@ -3,6 +3,7 @@ and VENDORS.md §1: the raw token header, millisecond filters, the doc's example
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from vendors.exceptions import (
 )
 from vendors.parsing import SHANGHAI
 from vendors.results import Capability, Direction, HistoryQuery, LookupKind, MemberRef
+from vendors.tokens import TokenStore
 from vendors.xinyue import XinyueClient
 
 BASE = "https://xinyue.vendor.test"
@@ -45,12 +47,16 @@ DOC_EXAMPLE = {
 DOC_ERROR = {"ret": 1001, "msg": "请求参数错误，请稍后再试"}  # noqa: RUF001 - the vendor's own text
 
 
-def expect_token(mock: responses.RequestsMock, token: str = "xy-token-1", **reply: object) -> responses.BaseResponse:
-    body = {
+def token_reply(token: str) -> dict:
+    return {
         "ret": 0,
         "msg": "ok",
         "data": {"access_token": token, "expires_in": 7200, "refresh_token": "rt", "scope": "all"},
     }
+
+
+def expect_token(mock: responses.RequestsMock, token: str = "xy-token-1", **reply: object) -> responses.BaseResponse:
+    body = token_reply(token)
     body.update(reply)
     return mock.post(
         TOKEN_URL,
@@ -136,6 +142,18 @@ def test_strings_where_the_table_says_strings_and_milliseconds_parse_too(vendor_
     assert (page.total, page.total_exact) == (2, True)
 
 
+def test_an_end_on_a_whole_second_covers_all_of_that_second(vendor_http, client):
+    # The forms end a day at 23:59:59; a record at 23:59:59.500 is still that day.
+    end = datetime(2025, 5, 31, 23, 59, 59, tzinfo=SHANGHAI)
+    expect_token(vendor_http)
+    expect_history(
+        vendor_http,
+        history_body(start_time=1746028800000, end_time=1748707199999),
+        {"ret": 0, "msg": "", "data": {"list": [], "total": 0}},
+    )
+    client.member_history(member=MEMBER, query=HistoryQuery(start=datetime(2025, 5, 1, tzinfo=SHANGHAI), end=end))
+
+
 def test_the_date_range_goes_out_as_unix_milliseconds(vendor_http, client):
     start = datetime(2025, 5, 1, tzinfo=SHANGHAI)
     end = datetime(2025, 5, 31, 23, 59, 59, 999000, tzinfo=SHANGHAI)
@@ -183,14 +201,45 @@ def test_wrong_shapes_are_bad_responses(vendor_http, client, data, field):
         client.member_history(member=MEMBER, query=HistoryQuery())
 
 
-def test_the_documented_error_is_shown_with_its_message(vendor_http, client):
-    expect_token(vendor_http)
-    expect_history(vendor_http, history_body(), DOC_ERROR)
+def test_a_dead_token_answered_with_1001_heals_with_one_new_token(vendor_http, client):
+    # Someone fetched a token for the same appid and ours died: the vendor says only 1001 (VENDORS.md §1).
+    expect_token(vendor_http, "xy-token-1")
+    expect_history(vendor_http, history_body(), DOC_ERROR, token="xy-token-1")
+    expect_token(vendor_http, "xy-token-2")
+    expect_history(vendor_http, history_body(), DOC_EXAMPLE, token="xy-token-2")
+    page = client.member_history(member=MEMBER, query=HistoryQuery())
+    assert [row.description for row in page.items] == ["完成任务奖励积分"]
+    assert [call.request.url for call in vendor_http.calls] == [TOKEN_URL, HISTORY_URL, TOKEN_URL, HISTORY_URL]
+
+
+def test_the_documented_error_is_shown_when_a_new_token_does_not_help(vendor_http, client):
+    expect_token(vendor_http, "xy-token-1")
+    expect_history(vendor_http, history_body(), DOC_ERROR, token="xy-token-1")
+    expect_token(vendor_http, "xy-token-2")
+    expect_history(vendor_http, history_body(), DOC_ERROR, token="xy-token-2")
     with pytest.raises(VendorRejected) as caught:
         client.member_history(member=MEMBER, query=HistoryQuery())
     assert caught.value.code == 1001
     assert DOC_ERROR["msg"] in caught.value.user_message()
-    assert len(vendor_http.calls) == 2  # no retry, no new token
+    assert len(vendor_http.calls) == 4  # one new token, one retry
+
+
+def test_a_request_the_vendor_rejects_does_not_fetch_a_token_every_time(vendor_http, make_config, monkeypatch):
+    expect_token(vendor_http, "xy-token-1")
+    expect_history(vendor_http, history_body(), DOC_ERROR, token="xy-token-1")
+    expect_token(vendor_http, "xy-token-2")
+    rejected = expect_history(vendor_http, history_body(), DOC_ERROR, token="xy-token-2")
+    monkeypatch.setattr(TokenStore, "RENEWAL_INTERVAL_SECONDS", 1)
+    for _ in range(3):  # three pages asking the same thing, each with a client of its own
+        with pytest.raises(VendorRejected):
+            XinyueClient(make_config("xinyue")).member_history(member=MEMBER, query=HistoryQuery())
+    # One renewal for the first refusal; the next two are shown at once, with the same token.
+    assert [call.request.url for call in vendor_http.calls].count(TOKEN_URL) == 2
+    assert rejected.call_count == 3
+    time.sleep(1.1)  # the interval is over: an unexplained refusal may renew the token again
+    vendor_http.replace(responses.POST, TOKEN_URL, json=token_reply("xy-token-3"))
+    expect_history(vendor_http, history_body(), DOC_EXAMPLE, token="xy-token-3")
+    assert len(XinyueClient(make_config("xinyue")).member_history(member=MEMBER, query=HistoryQuery()).items) == 1
 
 
 # --- balance ----------------------------------------------------------------------------------------
