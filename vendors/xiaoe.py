@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -209,7 +209,7 @@ class XiaoeClient(CodeMessageClient):
         """
         self.check_history_query(query)
         user_id = self._user_id(member)
-        months = _months_newest_first(query.start, query.end)
+        months = _history_months(query)
         size = query.page_size
         skip = (query.page - 1) * size
         items: list[PointsTransaction] = []
@@ -335,6 +335,17 @@ class XiaoeClient(CodeMessageClient):
 def _rows_expected(total: int, page: int, size: int) -> int:
     """How many rows page `page` of a list of `total` rows holds."""
     return max(0, min(size, total - (page - 1) * size))
+
+
+def _history_months(query: HistoryQuery) -> list[str]:
+    """The months a history query reads, newest first. A query without dates (a lookup panel's "latest
+    records") reads this month and the one before: early in a month this month alone holds few rows or none, and
+    the walk over the months stops as soon as the page is full, so the previous month costs a call only then."""
+    if query.start is None and query.end is None:
+        now = timezone.now().astimezone(SHANGHAI)
+        previous = (now.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return _months_newest_first(previous, now)
+    return _months_newest_first(query.start, query.end)
 
 
 def _months_newest_first(start: datetime | None, end: datetime | None) -> list[str]:
