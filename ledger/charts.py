@@ -25,10 +25,11 @@ from vendors.results import PointsTransaction
 # A viewBox narrow enough that 12-unit labels stay readable at 390 px (CSS caps its width on wide screens).
 WIDTH, HEIGHT = 400, 220
 RIGHT, TOP, BOTTOM = 10, 10, 28
-FONT_SIZE = 12
+FONT_SIZE = 14
 TICKS_WANTED = 4
 BALANCE, NET = "balance", "net"
 PLOTTABLE_LIMIT = Decimal(10) ** 300
+MAX_DOTS = 60
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,8 @@ def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, 
     title = gettext("Balance over the period")
     body = _axes(ticks, left, unit, shanghai_format(begin, "%Y-%m-%d"), shanghai_format(finish, "%Y-%m-%d"))
     body.append(f'<polyline class="line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}"/>')
-    body += [f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coords]
+    if len(coords) <= MAX_DOTS:  # beyond that the dots only blot the line out
+        body += [f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coords]
     return Chart(
         kind=BALANCE,
         title=title,

@@ -35,7 +35,7 @@ def tick_labels(svg: str) -> list[str]:
     return [
         label
         for label in re.findall(
-            r'<text class="label" x="[^"]+" y="[^"]+" text-anchor="end" font-size="12">([^<]+)</text>', svg
+            r'<text class="label" x="[^"]+" y="[^"]+" text-anchor="end" font-size="14">([^<]+)</text>', svg
         )
         if not re.fullmatch(r"\d{4}-\d\d-\d\d", label)
     ]
