@@ -1,121 +1,215 @@
-"""A small server-rendered SVG line chart of a member's points over time (no JavaScript, no CDN).
+"""The member page's chart of a period, as server-rendered SVG (no JavaScript, no CDN, no inline styles).
 
-Points come from each row's balance after the change where the vendor gives it; otherwise the current
-balance anchors the newest row and the changes are walked backwards (balance before = after - change).
-Values stay Decimal until they become pixel coordinates.
+Two honest shapes, never a balance worked backwards from today's: where every row carries the vendor's balance
+after the change (Kingdee), a line of those balances; where rows carry no balance (Xiaoe, Xinyue), the net change
+of each day of the period in bars above and below zero. The x axis spans the period chosen, not the rows read.
+Values stay Decimal until they become pixel coordinates; ticks are integers computed with Python ints, so a
+hostile 10^30 neither overflows a Decimal context nor leaves a zero-height axis.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from vendors.parsing import shanghai_format
+from vendors.parsing import SHANGHAI, shanghai_format
 from vendors.results import PointsTransaction
 
-WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 34
+# A viewBox narrow enough that 12-unit labels stay readable at 390 px (CSS caps its width on wide screens).
+WIDTH, HEIGHT = 400, 220
+RIGHT, TOP, BOTTOM = 10, 10, 28
+FONT_SIZE = 14
+TICKS_WANTED = 4
+BALANCE, NET = "balance", "net"
+PLOTTABLE_LIMIT = Decimal(10) ** 300
+MAX_DOTS = 60
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    at: datetime
+class ChartFigure:
+    """One plotted value and the time or day it is plotted at (the figures table lists these)."""
+
+    label: str
     value: Decimal
 
 
-def balance_points(
-    transactions: Sequence[PointsTransaction], *, has_balance_after: bool, current_balance: Decimal | None
-) -> list[ChartPoint]:
-    """(time, balance after) for the rows, oldest first; [] when the balances cannot be known."""
-    rows = sorted(transactions, key=lambda row: row.occurred_at, reverse=True)  # newest first
-    if not rows:
-        return []
-    points: list[ChartPoint] = []
-    if has_balance_after and all(row.balance_after is not None for row in rows):
-        points = [ChartPoint(row.occurred_at, row.balance_after) for row in rows]  # type: ignore[arg-type]
-    else:
-        if current_balance is None:
-            return []
-        # The current balance is the balance after the newest row shown only when those rows are the newest
-        # ones; for an older page it is an approximation the caption admits.
-        running = current_balance
-        for row in rows:
-            points.append(ChartPoint(row.occurred_at, running))
-            running = running - row.change
-    return list(reversed(points))
+@dataclass(frozen=True)
+class Chart:
+    kind: str  # BALANCE or NET
+    title: str
+    value_heading: str
+    legend: tuple[tuple[str, str], ...]  # (css class of the swatch, text)
+    figures: tuple[ChartFigure, ...]
+    svg: SafeString
 
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _format_value(value: Decimal) -> str:
-    normal = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-    return f"{normal:,}"
+def format_integer(value: int) -> str:
+    return f"{value:,}"
 
 
-def chart_svg(points: Sequence[ChartPoint], *, title: str = "") -> SafeString:
-    """The SVG markup (every text escaped), or an empty-state paragraph when there is nothing to draw.
+def format_points(value: Decimal) -> str:
+    """Thousands separators, the vendor's decimals kept; no quantize (it raises beyond the context's precision)."""
+    if value == value.to_integral_value():
+        return format_integer(int(value))
+    return f"{value:,f}"
 
-    Pixel positions are floats computed once per point; values and dates keep their exact text. Written for
-    speed (a member page draws up to 100 points): stdlib html.escape, no per-point lazy-string work.
-    """
-    if not points:
-        # gettext outside the f-string: makemessages does not look inside f-string expressions.
-        nothing = _escape(gettext("No points to chart for these filters."))
-        return mark_safe(f'<p class="chart-empty empty">{nothing}</p>')  # noqa: S308  # nosec B308 B703 # escaped
-    values = [point.value for point in points]
+
+def integer_ticks(low: Decimal, high: Decimal, wanted: int = TICKS_WANTED) -> list[int]:
+    """Evenly spaced integer ticks (steps of 1, 2 or 5 times 10^n) from at or below `low` to at or above `high`."""
+    bottom, top = math.floor(low), math.ceil(high)
+    if bottom == top:  # a constant series: one step either side, never a zero span
+        bottom, top = bottom - 1, top + 1
+    rough = max(1, -(-(top - bottom) // wanted))
+    magnitude = 10 ** (len(str(rough)) - 1)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)
+    first, last = (bottom // step) * step, -(-top // step) * step
+    return list(range(first, last + 1, step))
+
+
+def plottable(value: Decimal) -> bool:
+    """A number a float pixel coordinate can hold (a hostile 1e400 is listed in the table, not drawn)."""
+    return value.is_finite() and abs(value) < PLOTTABLE_LIMIT
+
+
+def balance_figures(rows: Sequence[PointsTransaction]) -> list[tuple[datetime, Decimal]]:
+    """(time, balance after) of every row that has one, oldest first."""
+    points = [(row.occurred_at, row.balance_after) for row in rows if row.balance_after is not None]
+    return sorted((p for p in points if plottable(p[1])), key=lambda point: point[0])  # type: ignore[union-attr]
+
+
+def daily_net(rows: Sequence[PointsTransaction]) -> list[tuple[date, Decimal]]:
+    """The sum of the changes of each Asia/Shanghai day that has rows, oldest first."""
+    days: dict[date, Decimal] = {}
+    for row in rows:
+        if plottable(row.change):
+            day = row.occurred_at.astimezone(SHANGHAI).date()
+            days[day] = days.get(day, Decimal(0)) + row.change
+    return sorted(days.items())
+
+
+def _frame(values: Sequence[Decimal], *, include_zero: bool) -> tuple[list[int], float, float]:
+    """The ticks, the left margin their labels need and the height of one unit in pixels."""
     low, high = min(values), max(values)
-    if low == high:
-        low, high = low - 1, high + 1
-    stamps = [point.at.timestamp() for point in points]
-    first, span = stamps[0], (stamps[-1] - stamps[0]) or 1.0
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    value_scale = plot_h / float(high - low)
-    # One point sits in the middle; otherwise time runs left to right.
-    xs = [LEFT + plot_w / 2] if len(points) == 1 else [LEFT + (stamp - first) / span * plot_w for stamp in stamps]
-    ys = [TOP + float(high - value) * value_scale for value in values]
+    if include_zero:
+        low, high = min(low, Decimal(0)), max(high, Decimal(0))
+    ticks = integer_ticks(low, high)
+    widest = max(len(format_integer(tick)) for tick in ticks)
+    left = min(WIDTH / 2, 10 + widest * FONT_SIZE * 0.6)
+    return ticks, left, (HEIGHT - TOP - BOTTOM) / float(ticks[-1] - ticks[0])
 
-    label = _escape(title or gettext("Points over time"))
-    parts = [
-        f'<svg class="points-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{label}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{label}</title>",
-        f'<line class="axis" x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}"/>',
+
+def _axes(ticks: list[int], left: float, unit: float, first_day: str, last_day: str) -> list[str]:
+    top, bottom = ticks[-1], HEIGHT - BOTTOM
+    parts = []
+    for tick in ticks:
+        y = TOP + float(top - tick) * unit
+        parts.append(f'<line class="grid" x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
+        parts.append(
+            f'<text class="label" x="{left - 4:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT_SIZE}">'
+            f"{format_integer(tick)}</text>"
+        )
+    parts.append(f'<line class="axis" x1="{left:.1f}" y1="{TOP}" x2="{left:.1f}" y2="{bottom}"/>')
+    for x, anchor, text in ((left, "start", first_day), (WIDTH - RIGHT, "end", last_day)):
+        parts.append(
+            f'<text class="label" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" font-size="{FONT_SIZE}">'
+            f"{_escape(text)}</text>"
+        )
+    return parts
+
+
+def _svg(title: str, body: list[str]) -> SafeString:
+    label = _escape(title)
+    return mark_safe(  # noqa: S308  # nosec B308 B703 # every text in it is escaped or our own number format
+        f'<svg class="points-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}" '
+        f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _span(start: datetime | None, end: datetime | None, first: datetime, last: datetime) -> tuple[datetime, datetime]:
+    """The period chosen, widened to the rows should a vendor send one outside it; the rows' own span if open."""
+    begin, finish = min(start or first, first), max(end or last, last)
+    return begin, finish if finish > begin else begin + timedelta(seconds=1)
+
+
+def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None) -> Chart | None:
+    figures = balance_figures(rows)
+    if not figures:
+        return None
+    ticks, left, unit = _frame([value for _at, value in figures], include_zero=False)
+    begin, finish = _span(start, end, figures[0][0], figures[-1][0])
+    seconds = (finish - begin).total_seconds()
+    plot_w = WIDTH - RIGHT - left
+    coords = [
+        (left + (at - begin).total_seconds() / seconds * plot_w, TOP + (ticks[-1] - float(value)) * unit)
+        for at, value in figures
     ]
-    for value in (high, (high + low) / 2, low):
-        y = TOP + float(high - value) * value_scale
-        text = _escape(_format_value(value))
-        parts.append(f'<text class="label" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
-    label_indexes = [0] if len(points) == 1 else [0, len(points) - 1]
-    for position, index in enumerate(label_indexes):
-        anchor = "middle" if len(label_indexes) == 1 else ("start" if position == 0 else "end")
-        day = shanghai_format(points[index].at, "%Y-%m-%d")
-        parts.append(
-            f'<text class="label" x="{xs[index]:.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">{_escape(day)}</text>'
-        )
-    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    parts.append(f'<polyline class="line" points="{coords}"/>')
-    for point, x, y in zip(points, xs, ys, strict=True):
-        # Our own formatting of a datetime and a Decimal (digits, separators, a sign): nothing to escape.
-        when = shanghai_format(point.at, "%Y-%m-%d %H:%M")
-        parts.append(
-            f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3">'
-            f"<title>{when} · {_format_value(point.value)}</title></circle>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703 # every text above is escaped
+    title = gettext("Balance over the period")
+    body = _axes(ticks, left, unit, shanghai_format(begin, "%Y-%m-%d"), shanghai_format(finish, "%Y-%m-%d"))
+    body.append(f'<polyline class="line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}"/>')
+    if len(coords) <= MAX_DOTS:  # beyond that the dots only blot the line out
+        body += [f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coords]
+    return Chart(
+        kind=BALANCE,
+        title=title,
+        value_heading=gettext("Balance after"),
+        legend=(("swatch-line", gettext("Balance after each record")),),
+        figures=tuple(ChartFigure(shanghai_format(at, "%Y-%m-%d %H:%M"), value) for at, value in figures),
+        svg=_svg(title, body),
+    )
 
 
-def history_chart(
-    transactions: Sequence[PointsTransaction], *, has_balance_after: bool, current_balance: Decimal | None
-) -> SafeString:
-    points = balance_points(transactions, has_balance_after=has_balance_after, current_balance=current_balance)
-    return chart_svg(points)
+def net_change_chart(
+    rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None
+) -> Chart | None:
+    days = daily_net(rows)
+    if not days:
+        return None
+    ticks, left, unit = _frame([value for _day, value in days], include_zero=True)
+    first_day = min(start.astimezone(SHANGHAI).date(), days[0][0]) if start else days[0][0]
+    last_day = max(end.astimezone(SHANGHAI).date(), days[-1][0]) if end else days[-1][0]
+    slot = (WIDTH - RIGHT - left) / ((last_day - first_day).days + 1)
+    zero_y = TOP + ticks[-1] * unit
+    title = gettext("Net change per day")
+    body = _axes(ticks, left, unit, first_day.isoformat(), last_day.isoformat())
+    body.append(f'<line class="zero" x1="{left:.1f}" y1="{zero_y:.1f}" x2="{WIDTH - RIGHT}" y2="{zero_y:.1f}"/>')
+    for day, value in days:
+        x = left + (day - first_day).days * slot + slot * 0.1
+        height = abs(float(value)) * unit
+        y = zero_y - height if value > 0 else zero_y
+        css = "bar-up" if value > 0 else "bar-down"
+        body.append(
+            f'<rect class="{css}" x="{x:.2f}" y="{y:.2f}" width="{max(slot * 0.8, 1):.2f}" height="{height:.2f}"/>'
+        )
+    return Chart(
+        kind=NET,
+        title=title,
+        value_heading=gettext("Net change"),
+        legend=(
+            ("swatch-up", gettext("More earned than redeemed that day")),
+            ("swatch-down", gettext("More redeemed than earned that day")),
+        ),
+        figures=tuple(ChartFigure(day.isoformat(), value) for day, value in days),
+        svg=_svg(title, body),
+    )
+
+
+def period_chart(
+    rows: Sequence[PointsTransaction], *, has_balance_after: bool, start: datetime | None, end: datetime | None
+) -> Chart | None:
+    """The chart of a period's rows, or None when there is nothing to draw."""
+    if has_balance_after and rows and all(row.balance_after is not None for row in rows):
+        return balance_chart(rows, start=start, end=end)
+    return net_change_chart(rows, start=start, end=end)

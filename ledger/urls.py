@@ -9,6 +9,11 @@ urlpatterns = [
     path("members/panel/<int:connection_id>/", views.member_panel, name="member_panel"),
     path("members/reveal-mobile/", views.reveal_mobile, name="reveal_mobile"),
     path("members/<int:connection_id>/<str:member_id>/", views.member_detail, name="member_detail"),
+    path(
+        "members/<int:connection_id>/<str:member_id>/summary/",
+        views.member_period_summary,
+        name="member_period_summary",
+    ),
     path("members/<int:connection_id>/<str:member_id>/export.csv", views.member_export, name="member_export"),
     path("balances/", views.rankings, name="rankings"),
     path("balances/export.csv", views.rankings_export, name="rankings_export"),

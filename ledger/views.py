@@ -24,14 +24,14 @@ from audit.records import audit_record, mask_mobile
 from connections.clients import connection_profile, connections_with
 from connections.models import VendorConnection
 from ledger import forms
-from ledger.charts import history_chart
+from ledger.charts import period_chart
 from ledger.exports import csv_response
 from ledger.services import listings, members
 from ledger.templatetags.ledger_tags import shanghai
 from pointsadmin import roles
 from vendors.calls import call_vendor
 from vendors.exceptions import VendorError
-from vendors.results import Capability, LookupKind, Outcome, PointsTransaction
+from vendors.results import Capability, HistoryQuery, LookupKind, Outcome, PointsTransaction
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -123,6 +123,24 @@ def _vendor_member(connection_id: int, member_id: str) -> members.VendorMember:
     return vendor_member
 
 
+def _period_summary(
+    vendor_member: members.VendorMember, query: HistoryQuery, period: members.PeriodRows
+) -> dict[str, Any]:
+    """What the chart-and-totals part of the member page shows for the rows read of a period."""
+    chart = period_chart(
+        period.rows,
+        has_balance_after=vendor_member.profile.history_has_balance_after,
+        start=query.start,
+        end=query.end,
+    )
+    return {
+        "chart": chart,
+        "complete": period.complete,
+        "rows_read": len(period.rows),
+        "totals": listings.period_totals(period.rows) if period.complete else None,
+    }
+
+
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
@@ -133,12 +151,6 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
     page = members.member_page(vendor_member=vendor_member, query=query)
     balance = page.balance.value if page.balance.ok else None
     history = page.history.value if page.history is not None and page.history.ok else None
-    chart = None
-    if history is not None:
-        current = balance.total if balance is not None else None
-        chart = history_chart(
-            history.items, has_balance_after=profile.history_has_balance_after, current_balance=current
-        )
     audit_record(
         user=request.user,
         action=AuditAction.MEMBER_VIEW,
@@ -147,23 +159,58 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         # With filters that are not valid no history is asked for: there is no page to record.
         details={"page": query.page} if query else {},
     )
+    member_id_display = mask_mobile(member.value) if member.kind == LookupKind.MOBILE else member.value
+    if members.member_unknown(page):
+        context = {"connection": connection, "member_id_display": member_id_display, "nav_section": "members"}
+        return render(request, "ledger/member_not_found.html", context, status=404)
+    # A period that fits in the page just read is summed and drawn from it; otherwise the chart and totals load
+    # on their own (htmx), so that their vendor calls never hold up the page.
+    summary = None
+    if history is not None and query is not None and listings.holds_whole_period(history):
+        summary = _period_summary(vendor_member, query, members.PeriodRows(history.items, complete=True))
     context = {
         "connection": connection,
         "vendor_name": profile.display_name,
         "member": member,
         "member_id": member.value,
-        "member_id_display": mask_mobile(member.value) if member.kind == LookupKind.MOBILE else member.value,
+        "member_id_display": member_id_display,
         "form": form,
         "errors": table_errors(form, page.history),
         "balance_outcome": page.balance,
         "balance": balance,
         "history": history,
-        "chart": chart,
+        "summary": summary,
         "whole_months": profile.history_whole_months,
         "has_balance_after": profile.history_has_balance_after,
         "nav_section": "members",
     }
     return render_list(request, "ledger/member_detail.html", context)
+
+
+@require_GET
+@permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
+def member_period_summary(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
+    """The member page's chart and totals of the period its filters choose (an htmx partial)."""
+    vendor_member = _vendor_member(connection_id, member_id)
+    form = forms.HistoryFilterForm(request.GET, profile=vendor_member.profile)
+    context: dict[str, Any] = {"errors": form_errors(form)}
+    if form.is_valid():
+        query = form.to_query()
+        outcome = call_vendor(lambda: members.period_rows(vendor_member=vendor_member, query=query))
+        audit_record(
+            user=request.user,
+            action=AuditAction.MEMBER_VIEW,
+            target=vendor_member.member.value,
+            connection=vendor_member.connection,
+            details={"chart": True, "rows": len(outcome.value.rows) if outcome.ok else 0},
+        )
+        if outcome.error is not None:
+            context["errors"] = [outcome.error.user_message()]
+        else:
+            context |= _period_summary(vendor_member, query, outcome.value)
+    response = render(request, "ledger/_period_summary.html#summary", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _transaction_row(item: PointsTransaction) -> list[object]:
@@ -370,6 +417,7 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
         "page": page,
         # A column no row fills is left out rather than shown as a column of dashes.
         "show_mobiles": page is not None and any(item.mobile for item in page.items),
+        "totals": listings.page_totals(page),
         "nav_section": "ledger",
     }
     return render_list(request, "ledger/shop_ledger.html", context)

@@ -84,6 +84,7 @@ ROUTE_ROLES = {
     "ledger:member_search": {"support", "manager", "admin"},
     "ledger:member_panel": {"support", "manager", "admin"},
     "ledger:member_detail": {"support", "manager", "admin"},
+    "ledger:member_period_summary": {"support", "manager", "admin"},
     "ledger:member_export": {"manager", "admin"},
     "ledger:reveal_mobile": {"manager", "admin"},
     "ledger:rankings": {"manager", "admin"},

@@ -227,7 +227,7 @@ class XiaoeClient(CodeMessageClient):
         key = (user_id, query.start, query.end, query.direction, query.page_size)
         walk = self._walk
         if walk is None or walk.key != key or walk.position > wanted:
-            months = _months_newest_first(query.start, query.end)
+            months = _history_months(query)
             covered = [_covers_month(query, year_month) for year_month in months]
             walk = self._walk = _FlowWalk(key=key, months=months, covered=covered)
         while walk.position < wanted:
@@ -463,6 +463,17 @@ def _covers_month(query: HistoryQuery, year_month: str) -> bool:
     starts_in = query.start is None or query.start <= first
     ends_in = query.end is None or query.end >= following - timedelta(seconds=1) or query.end >= timezone.now()
     return starts_in and ends_in
+
+
+def _history_months(query: HistoryQuery) -> list[str]:
+    """The months a history query reads, newest first. A query without dates (a lookup panel's "latest
+    records") reads this month and the one before: early in a month this month alone holds few rows or none, and
+    the walk over the months stops as soon as the page is full, so the previous month costs a call only then."""
+    if query.start is None and query.end is None:
+        now = timezone.now().astimezone(SHANGHAI)
+        previous = (now.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return _months_newest_first(previous, now)
+    return _months_newest_first(query.start, query.end)
 
 
 def _months_newest_first(start: datetime | None, end: datetime | None) -> list[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from decimal import Decimal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from connections.clients import connection_client
@@ -128,3 +129,45 @@ def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator
             page_size=client.profile.max_page_size,
         )
     )
+
+
+# --- totals of a period -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PeriodTotals:
+    """Points earned and redeemed (subtracted or frozen: every negative change) over rows that are all the
+    period's rows; shown only then, since a sum of some of them would read as the period's."""
+
+    earned: Decimal
+    redeemed: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        with localcontext(TOTALS_CONTEXT):
+            return self.earned - self.redeemed
+
+
+# Wide enough that summing vendor numbers never rounds silently (the default context keeps 28 digits).
+TOTALS_CONTEXT = Context(prec=120)
+
+
+def period_totals(rows: Iterable[PointsTransaction]) -> PeriodTotals:
+    earned, redeemed = Decimal(0), Decimal(0)
+    with localcontext(TOTALS_CONTEXT):
+        for row in rows:
+            if not row.change.is_finite():
+                continue
+            if row.change > 0:
+                earned += row.change
+            else:
+                redeemed -= row.change
+    return PeriodTotals(earned=earned, redeemed=redeemed)
+
+
+def holds_whole_period(page: ResultPage[Any]) -> bool:
+    """Whether this page holds every row of its filters: the first page, with no other after it."""
+    return page.page == 1 and not page.has_next and page.total is not None and page.total_exact
+
+
+def page_totals(page: ResultPage[PointsTransaction] | None) -> PeriodTotals | None:
+    """The period's totals when `page` holds the whole period, else None (the export has them)."""
+    return period_totals(page.items) if page is not None and holds_whole_period(page) else None

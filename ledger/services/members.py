@@ -200,3 +200,42 @@ def member_history_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> 
         page_size=vendor_member.profile.max_page_size,
     )
     return distinct_records(rows)
+
+
+# --- the member page: what a period holds (its chart and totals) and whether the member exists ------------------------
+# The chart and totals read the period at the vendor's largest page size, at most this many pages (500 rows at
+# 100 a page): a bound on the calls one page view costs; beyond it the chart says it shows the latest rows.
+MAX_PERIOD_PAGES = 5
+
+
+@dataclass(frozen=True)
+class PeriodRows:
+    """The newest rows of a period, and whether they are all of its rows."""
+
+    rows: tuple[PointsTransaction, ...]
+    complete: bool
+
+
+def period_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> PeriodRows:
+    """`query`'s rows from its first page on, at most MAX_PERIOD_PAGES vendor pages; raises VendorError."""
+    client, member = vendor_member.client, vendor_member.member
+    size = vendor_member.profile.max_page_size
+    rows: list[PointsTransaction] = []
+    for number in range(1, MAX_PERIOD_PAGES + 1):
+        page = client.member_history(member=member, query=replace(query, page=number, page_size=size))
+        rows += page.items
+        if not page.items or not page.has_next:
+            return PeriodRows(tuple(rows), complete=True)
+    return PeriodRows(tuple(rows), complete=False)
+
+
+def member_unknown(summary: MemberSummary) -> bool:
+    """Whether the vendor said it does not know the member: no balance and no records, and no error that would
+    leave that unsaid. Each vendor's "no balance" means unknown: Kingdee has no row of the member ever (its balance
+    is the newest row's), Xiaoe's balance list leaves the user out, Xinyue answers no data or no amount."""
+    if not summary.balance.ok or summary.balance.value is not None:
+        return False
+    history = summary.history
+    if history is None:
+        return True
+    return history.ok and history.value is not None and not history.value.items and history.value.page == 1

@@ -1,18 +1,14 @@
-"""Rankings and shop ledger pages and exports, the chart, and hostile values for every query parameter."""
+"""Rankings and shop ledger pages and exports, and hostile values for every query parameter."""
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from audit.models import AuditAction, AuditEntry
-from ledger.charts import balance_points, history_chart
 from tests.ledger.conftest import (
     MOBILE,
     XIAOE_BATCH_URL,
@@ -24,7 +20,6 @@ from tests.ledger.conftest import (
     xiaoe_balances_reply,
     xiaoe_token,
 )
-from vendors.results import Direction, PointsTransaction
 
 pytestmark = pytest.mark.django_db
 
@@ -195,47 +190,6 @@ def test_shop_ledger_export(manager_client, vendor_http, kingdee_connection):
     assert body.startswith("\ufeff")
     assert "积分" in body
     assert record_calls(vendor_http)[0]["page_size"] == "100"
-
-
-# --- chart -------------------------------------------------------------------------------------------------------
-def _tx(day: int, change: str, after: str | None = None) -> PointsTransaction:
-    return PointsTransaction(
-        connection_id=1,
-        record_id=str(day),
-        member_id="M",
-        occurred_at=datetime(2025, 5, day, 4, 0, tzinfo=UTC),
-        change=Decimal(change),
-        direction=Direction.ADD if Decimal(change) > 0 else Direction.SUBTRACT,
-        balance_after=Decimal(after) if after else None,
-    )
-
-
-def test_chart_walks_back_from_the_current_balance():
-    rows = [_tx(3, "-20"), _tx(2, "50"), _tx(1, "10")]
-    points = balance_points(rows, has_balance_after=False, current_balance=Decimal("100.5"))
-    assert [p.value for p in points] == [Decimal("70.5"), Decimal("120.5"), Decimal("100.5")]
-
-
-def test_chart_uses_balance_after_where_given():
-    rows = [_tx(2, "5", "15"), _tx(1, "10", "10")]
-    points = balance_points(rows, has_balance_after=True, current_balance=None)
-    assert [p.value for p in points] == [Decimal(10), Decimal(15)]
-
-
-def test_chart_svg_has_axis_labels_and_dates():
-    svg = str(history_chart([_tx(2, "5", "15"), _tx(1, "10", "10")], has_balance_after=True, current_balance=None))
-    assert svg.startswith("<svg")
-    assert "<polyline" in svg
-    assert "2025-05-01" in svg
-    assert "2025-05-02" in svg
-    assert ">15<" in svg
-    assert ">10<" in svg
-
-
-def test_chart_empty_state():
-    assert "No points to chart" in str(history_chart([], has_balance_after=False, current_balance=None))
-    with translation.override("zh-hans"):
-        assert "没有可绘制的积分" in str(history_chart([], has_balance_after=False, current_balance=None))
 
 
 # --- hostile values -----------------------------------------------------------------------------------------------

@@ -431,12 +431,33 @@ def test_every_flow_call_carries_the_account_type_user_and_month(flows, client):
     ]
 
 
-def test_no_dates_means_the_current_month_in_beijing(flows, client):
-    this_month = timezone.now().astimezone(SHANGHAI).strftime("%Y_%m")
-    vendor = flows({this_month: 2})
-    page = client.member_history(member=MEMBER, query=HistoryQuery())
+def _this_and_previous_month() -> tuple[str, str]:
+    now = timezone.now().astimezone(SHANGHAI)
+    previous = now.replace(day=1) - timedelta(days=1)
+    return now.strftime("%Y_%m"), previous.strftime("%Y_%m")
+
+
+def test_no_dates_means_the_latest_records_from_this_month_and_the_one_before(flows, client):
+    # A lookup panel early in a month: this month has fewer rows than the panel shows, the rest come from the
+    # month before, whatever the calendar says.
+    this_month, previous_month = _this_and_previous_month()
+    vendor = flows({this_month: 2, previous_month: 9})
+    page = client.member_history(member=MEMBER, query=HistoryQuery(page_size=5))
+    assert vendor.asked == [(this_month, 1), (previous_month, 1)]
+    assert [row.record_id for row in page.items][:3] == [
+        f"f_{this_month}_000",
+        f"f_{this_month}_001",
+        f"f_{previous_month}_000",
+    ]
+    assert len(page.items) == 5
+
+
+def test_no_dates_and_a_full_current_month_asks_nothing_older(flows, client):
+    this_month, _previous = _this_and_previous_month()
+    vendor = flows({this_month: 7})
+    page = client.member_history(member=MEMBER, query=HistoryQuery(page_size=5))
     assert vendor.asked == [(this_month, 1)]
-    assert (page.total, page.total_exact) == (2, True)
+    assert len(page.items) == 5
 
 
 def test_months_are_beijing_months(flows, client):
