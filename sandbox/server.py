@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox import demo
+from sandbox import demo, hostile
 from sandbox.data import BEIJING, Dataset, Member, Record, build_dataset, history_end
 from sandbox.signing import app_signature, gateway_signature
 
@@ -52,6 +52,7 @@ class Knobs:
     token_lifetime: int = 7200  # seconds
     timeout_seconds: float = 30.0  # how long the "timeout" fault sleeps (bounded)
     rate_limit: int = 500  # Xiaoe: calls per 10 s per app (the seed doc)
+    hostile_data: str | None = None  # one of sandbox.hostile.HOSTILE_KINDS, for every data reply until cleared
 
 
 @dataclass
@@ -692,6 +693,8 @@ def control(state: SandboxState, request: Request) -> Reply:
                 return json_reply({"error": f"knobs are {sorted(allowed)}"}, 400)
             if knobs.get("fault") not in (None, *FAULTS):
                 return json_reply({"error": f"fault is one of {FAULTS} or null"}, 400)
+            if knobs.get("hostile_data") not in (None, *hostile.HOSTILE_KINDS):
+                return json_reply({"error": f"hostile_data is one of {hostile.HOSTILE_KINDS} or null"}, 400)
         with state.lock:
             for vendor, knobs in changes.items():
                 for name, value in knobs.items():
@@ -729,7 +732,8 @@ def dispatch(state: SandboxState, request: Request) -> Reply:
                 knobs.fault = None
         fault = None
     reply = _fault_reply(vendor, fault) if fault else None
-    return reply or handler(state, request, fault == "empty")
+    reply = reply or handler(state, request, fault == "empty")
+    return hostile.hostile_reply(vendor, reply, knobs.hostile_data) if is_data and knobs.hostile_data else reply
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):

@@ -39,6 +39,7 @@ from vendors.parsing import (
     as_text,
     bad_response,
     mainland_mobile,
+    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -370,7 +371,7 @@ class KingdeeClient(HttpVendorClient):
                 vendor=self.vendor,
                 limit=NAME_MAX_LENGTH,
             ),
-            raw=dict(row),
+            raw=raw_row(row),
         )
 
 

@@ -34,6 +34,7 @@ ID_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 64
 DESCRIPTION_MAX_LENGTH = 200
 NUMBER_LIMIT = Decimal(10) ** 15
+RAW_TEXT_MAX_LENGTH = 500
 _SAFE_ID = re.compile(r"[\w.@:+=/~|-]+")
 _DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
 
@@ -142,6 +143,21 @@ def as_text(value: Any, what: FieldName, *, vendor: str, default: str = "", limi
     else:
         raise bad_response(vendor, what)
     return clip(text, limit) if limit is not None else text
+
+
+def raw_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A vendor row kept as it came for the admins' "raw" view, its texts cut (the raw view is a page too)."""
+
+    def bounded(value: Any) -> Any:
+        if isinstance(value, str):
+            return clip(value, RAW_TEXT_MAX_LENGTH)
+        if isinstance(value, Mapping):
+            return {clip(str(key), RAW_TEXT_MAX_LENGTH): bounded(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [bounded(item) for item in value[:100]]
+        return value
+
+    return bounded(dict(row))
 
 
 def as_id(value: Any, what: FieldName, *, vendor: str) -> str:

@@ -30,6 +30,7 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     bad_response,
+    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -286,7 +287,7 @@ class XiaoeClient(CodeMessageClient):
                 if created
                 else None
             ),
-            raw=dict(row),
+            raw=raw_row(row),
         )
 
     def _flow_page(self, user_id: str, year_month: str, query: HistoryQuery, page: int, size: int) -> _MonthPage:
@@ -333,7 +334,7 @@ class XiaoeClient(CodeMessageClient):
                 row.get("business_type"), (where, "business_type"), vendor=self.vendor, limit=NAME_MAX_LENGTH
             ),
             description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
-            raw=dict(row),
+            raw=raw_row(row),
         )
 
 

@@ -24,6 +24,7 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     from_epoch,
+    raw_row,
 )
 from vendors.results import (
     Capability,
@@ -117,7 +118,7 @@ class XinyueClient(CodeMessageClient):
             available=amount,
             frozen=None,
             as_of=timezone.now(),
-            raw=dict(data),
+            raw=raw_row(data),
         )
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
@@ -155,7 +156,7 @@ class XinyueClient(CodeMessageClient):
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
             description=as_text(row.get("desc"), (where, "desc"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
-            raw=dict(row),
+            raw=raw_row(row),
         )
 
 
