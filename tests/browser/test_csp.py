@@ -16,7 +16,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def test_no_page_violates_the_content_security_policy(live_server, admin_user, fresh_sandbox, new_page, make_connection):
+def test_no_page_violates_the_csp(live_server, admin_user, fresh_sandbox, new_page, make_connection):
     connections = {
         vendor: make_connection(vendor, base_url=fresh_sandbox.base_url, name=f"{vendor} shop")
         for vendor in ("xinyue", "xiaoe", "kingdee")
