@@ -17,6 +17,7 @@ class AuditAction(models.TextChoices):
     KEYS_ROTATED = "keys_rotated", _("Encryption key rotated")
     MEMBER_LOOKUP = "member_lookup", _("Member lookup")
     MEMBER_VIEW = "member_view", _("Member page viewed")
+    MEMBER_PANEL_VIEW = "member_panel_view", _("Member panel viewed")
     MOBILE_REVEALED = "mobile_revealed", _("Mobile number revealed")
     RANKINGS_VIEW = "rankings_view", _("Rankings viewed")
     SHOP_LEDGER_VIEW = "shop_ledger_view", _("Shop ledger viewed")

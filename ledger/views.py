@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.decorators import shows_member_data
 from audit.models import AuditAction
 from audit.records import audit_record, mask_mobile
 from connections.clients import connection_profile, connections_with
@@ -60,6 +61,7 @@ def table_errors(form: Any, outcome: Outcome[Any] | None) -> list[str]:
 
 
 # --- member lookup -----------------------------------------------------------------------------------------
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_search(request: HttpRequest) -> HttpResponse:
@@ -97,6 +99,7 @@ def member_search(request: HttpRequest) -> HttpResponse:
     return render_list(request, "ledger/member_search.html", context, partial="lookup-results")
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -110,6 +113,16 @@ def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
         panel_error = gettext("This connection cannot look that identifier up, or it is disabled.")
         return render(request, "ledger/_member_panel_error.html", {"message": panel_error})
     panel = members.member_panel(vendor_member=vendor_member)
+    # One row per panel shown. The lookup page's own row records the search and the connections it asked;
+    # with JavaScript its panels load here, so each writes its own row for what it showed (without
+    # JavaScript the page renders the panels itself and its one row covers them: nothing is counted twice).
+    audit_record(
+        user=request.user,
+        action=AuditAction.MEMBER_PANEL_VIEW,
+        target=identifier,
+        connection=vendor_member.connection,
+        details={"found": panel.found, "failed": panel.error is not None},
+    )
     response = render(request, "ledger/_member_panel.html", {"panel": panel})
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -141,6 +154,7 @@ def _period_summary(
     }
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
@@ -187,6 +201,7 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
     return render_list(request, "ledger/member_detail.html", context)
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_period_summary(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
@@ -256,6 +271,7 @@ def _export_error(request: HttpRequest, form: Any) -> HttpResponse:
     return render(request, "ledger/export_error.html", {"errors": form_errors(form)}, status=400)
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def member_export(request: HttpRequest, connection_id: int, member_id: str) -> StreamingHttpResponse | HttpResponse:
@@ -278,6 +294,7 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> S
 
 
 # --- revealing a mobile ------------------------------------------------------------------------------------------
+@shows_member_data
 @require_POST
 @permission_required(roles.PERM_REVEAL_MOBILE, raise_exception=True)
 def reveal_mobile(request: HttpRequest) -> HttpResponse:
@@ -329,6 +346,7 @@ def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, VendorConn
     return form, connection
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_VIEW_RANKINGS, raise_exception=True)
 def rankings(request: HttpRequest) -> HttpResponse:
@@ -357,6 +375,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     return render_list(request, "ledger/rankings.html", context)
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
@@ -394,6 +413,7 @@ def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, Ven
     return form, connection
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
 def shop_ledger(request: HttpRequest) -> HttpResponse:
@@ -423,6 +443,7 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
     return render_list(request, "ledger/shop_ledger.html", context)
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 @permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)

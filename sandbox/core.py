@@ -47,6 +47,7 @@ class Knobs:
     token_limit_seconds: float = 60.0
     shuffle_rows: bool = False  # Kingdee: the rows of a page in no particular order (the doc promises none)
     flow_list_total: bool = True  # Xiaoe flow.list: say the month's total (the reply's shape is unconfirmed)
+    hostile_data: str | None = None  # one of sandbox.hostile.HOSTILE_KINDS, for every data reply until cleared
 
 
 @dataclass

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox import hostile
 from sandbox.core import FAULTS, Endpoint, Knobs, Reply, Request, SandboxState, VendorApi, json_reply, with_headers
 
 logger = logging.getLogger("sandbox")
@@ -87,6 +88,8 @@ def control(state: SandboxState, request: Request) -> Reply:
                 return json_reply({"error": f"knobs are {sorted(allowed)}"}, 400)
             if knobs.get("fault") not in (None, *FAULTS):
                 return json_reply({"error": f"fault is one of {FAULTS} or null"}, 400)
+            if knobs.get("hostile_data") not in (None, *hostile.HOSTILE_KINDS):
+                return json_reply({"error": f"hostile_data is one of {hostile.HOSTILE_KINDS} or null"}, 400)
         with state.lock:
             for vendor, knobs in changes.items():
                 for name, value in knobs.items():
@@ -124,7 +127,10 @@ def dispatch(state: SandboxState, request: Request) -> Reply:
                 knobs.fault = None
         fault = None
     reply = _fault_reply(vendor, fault) if fault else None
-    return reply or endpoint.handler(state, request, fault == "empty")
+    reply = reply or endpoint.handler(state, request, fault == "empty")
+    if endpoint.data and knobs.hostile_data:
+        return hostile.hostile_reply(vendor, reply, knobs.hostile_data)
+    return reply
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):

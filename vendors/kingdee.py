@@ -30,6 +30,8 @@ from vendors.exceptions import (
 )
 from vendors.http import HttpVendorClient, JsonObject, result_page
 from vendors.parsing import (
+    NAME_MAX_LENGTH,
+    as_id,
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -37,6 +39,7 @@ from vendors.parsing import (
     as_text,
     bad_response,
     mainland_mobile,
+    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -353,8 +356,8 @@ class KingdeeClient(HttpVendorClient):
             raise bad_response(self.vendor, (where, "occur"))
         return PointsTransaction(
             connection_id=self.config.id,
-            record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),
-            member_id=as_text(row.get("member_id"), (where, "member_id"), vendor=self.vendor),
+            record_id=as_id(row.get("id"), (where, "id"), vendor=self.vendor),
+            member_id=as_id(row.get("member_id"), (where, "member_id"), vendor=self.vendor),
             occurred_at=shanghai_datetime(
                 row.get("create_time"), (where, "create_time"), vendor=self.vendor, formats=_TIME_FORMATS
             ),
@@ -362,13 +365,20 @@ class KingdeeClient(HttpVendorClient):
             direction=Direction.SUBTRACT if change < 0 else Direction.ADD,
             balance_before=before,
             balance_after=after,
-            type_code=as_text(row.get("type_number"), (where, "type_number"), vendor=self.vendor)
-            or as_text(row.get("type_id"), (where, "type_id"), vendor=self.vendor),
-            type_name=as_text(row.get("type_name"), (where, "type_name"), vendor=self.vendor),
-            member_name=as_text(row.get("member_name"), (where, "member_name"), vendor=self.vendor),
+            type_code=as_text(row.get("type_number"), (where, "type_number"), vendor=self.vendor, limit=NAME_MAX_LENGTH)
+            or as_text(row.get("type_id"), (where, "type_id"), vendor=self.vendor, limit=NAME_MAX_LENGTH),
+            type_name=as_text(row.get("type_name"), (where, "type_name"), vendor=self.vendor, limit=NAME_MAX_LENGTH),
+            member_name=as_text(
+                row.get("member_name"), (where, "member_name"), vendor=self.vendor, limit=NAME_MAX_LENGTH
+            ),
             # Not in the doc's Row table ("member_*" fields vary): taken when present.
-            mobile=as_text(row.get("member_mobile") or row.get("mobile"), (where, "mobile"), vendor=self.vendor),
-            raw=dict(row),
+            mobile=as_text(
+                row.get("member_mobile") or row.get("mobile"),
+                (where, "mobile"),
+                vendor=self.vendor,
+                limit=NAME_MAX_LENGTH,
+            ),
+            raw=raw_row(row),
         )
 
 

@@ -26,6 +26,18 @@ _DECIMAL_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
 _MOBILE_SEPARATORS = re.compile(r"[\s-]")
 
+# Bounds on what a vendor may send us (a hostile or broken vendor must not make a 60 MB page or a crash):
+# ids go into URLs and the audit log, so they keep to a short, URL-safe alphabet ("/" is allowed: the
+# URLconf takes member ids with a `path` converter); "." and ".." segments are refused because browsers
+# collapse them in a URL. Text is cut with an ellipsis; a number this large is no points balance.
+ID_MAX_LENGTH = 64
+NAME_MAX_LENGTH = 64
+DESCRIPTION_MAX_LENGTH = 200
+NUMBER_LIMIT = Decimal(10) ** 15
+RAW_TEXT_MAX_LENGTH = 500
+_SAFE_ID = re.compile(r"[\w.@:+=/~|-]+")
+_DOT_SEGMENT = re.compile(r"(^|/)\.{1,2}(/|$)")
+
 
 T = TypeVar("T")
 
@@ -73,7 +85,7 @@ def as_decimal(value: Any, what: FieldName, *, vendor: str) -> Decimal:
         result = Decimal(value)
     else:
         raise bad_response(vendor, what)
-    if not result.is_finite():
+    if not result.is_finite() or abs(result) >= NUMBER_LIMIT:
         raise bad_response(vendor, what)
     return result
 
@@ -112,17 +124,49 @@ def as_optional_int(value: Any, what: FieldName, *, vendor: str) -> int | None:
     return as_int(value, what, vendor=vendor)
 
 
-def as_text(value: Any, what: FieldName, *, vendor: str, default: str = "") -> str:
-    """A string field; numbers are accepted as their text (ids come both ways), null as `default`."""
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, the cut shown by an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_text(value: Any, what: FieldName, *, vendor: str, default: str = "", limit: int | None = None) -> str:
+    """A string field; numbers are accepted as their text (ids come both ways), null as `default`.
+    With `limit`, longer text is cut with an ellipsis (names, descriptions: shown, never looked up)."""
     if value is None:
         return default
     if isinstance(value, bool):
         raise bad_response(vendor, what)
     if isinstance(value, str):
+        text = value
+    elif isinstance(value, int | Decimal):
+        text = str(value)
+    else:
+        raise bad_response(vendor, what)
+    return clip(text, limit) if limit is not None else text
+
+
+def raw_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A vendor row kept as it came for the admins' "raw" view, its texts cut (the raw view is a page too)."""
+
+    def bounded(value: Any) -> Any:
+        if isinstance(value, str):
+            return clip(value, RAW_TEXT_MAX_LENGTH)
+        if isinstance(value, Mapping):
+            return {clip(str(key), RAW_TEXT_MAX_LENGTH): bounded(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [bounded(item) for item in value[:100]]
         return value
-    if isinstance(value, int | Decimal):
-        return str(value)
-    raise bad_response(vendor, what)
+
+    return bounded(dict(row))
+
+
+def as_id(value: Any, what: FieldName, *, vendor: str) -> str:
+    """An id (member, record): text of at most ID_MAX_LENGTH characters of a URL-safe alphabet, or "" when
+    absent. An id cannot be cut like a name (a cut id names another member): one out of bounds is unreadable."""
+    text = as_text(value, what, vendor=vendor).strip()
+    if text and (len(text) > ID_MAX_LENGTH or not _SAFE_ID.fullmatch(text) or _DOT_SEGMENT.search(text)):
+        raise bad_response(vendor, what)
+    return text
 
 
 def from_epoch(value: Any, what: FieldName, *, vendor: str) -> datetime:

@@ -18,15 +18,19 @@ from vendors.base import CredentialField, MemberIdentifier, VendorProfile
 from vendors.exceptions import VendorQueryError
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
+    DESCRIPTION_MAX_LENGTH,
+    NAME_MAX_LENGTH,
     SHANGHAI,
     as_code,
     as_decimal,
+    as_id,
     as_list,
     as_mapping,
     as_optional_decimal,
     as_optional_int,
     as_text,
     bad_response,
+    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -304,7 +308,7 @@ class XiaoeClient(CodeMessageClient):
     def _balance(self, row: Any, index: int) -> MemberBalance:
         where = f"data.list[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
-        user_id = as_text(row.get("user_id"), (where, "user_id"), vendor=self.vendor)
+        user_id = as_id(row.get("user_id"), (where, "user_id"), vendor=self.vendor)
         if not user_id:
             raise bad_response(self.vendor, (where, "user_id"))
         created = row.get("created_at")
@@ -321,7 +325,7 @@ class XiaoeClient(CodeMessageClient):
                 if created
                 else None
             ),
-            raw=dict(row),
+            raw=raw_row(row),
         )
 
     def _flow_page(
@@ -360,16 +364,18 @@ class XiaoeClient(CodeMessageClient):
         record_id = row.get("flow_id") if row.get("flow_id") not in (None, "") else row.get("id")
         return PointsTransaction(
             connection_id=self.config.id,
-            record_id=as_text(record_id, (where, "flow_id"), vendor=self.vendor),
-            member_id=as_text(row.get("user_id"), (where, "user_id"), vendor=self.vendor) or user_id,
+            record_id=as_id(record_id, (where, "flow_id"), vendor=self.vendor),
+            member_id=as_id(row.get("user_id"), (where, "user_id"), vendor=self.vendor) or user_id,
             occurred_at=shanghai_datetime(
                 row.get("created_at"), (where, "created_at"), vendor=self.vendor, formats=_TIME_FORMATS
             ),
             change=count if direction == Direction.ADD else -count,
             direction=direction,
-            type_code=as_text(row.get("business_type"), (where, "business_type"), vendor=self.vendor),
-            description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor),
-            raw=dict(row),
+            type_code=as_text(
+                row.get("business_type"), (where, "business_type"), vendor=self.vendor, limit=NAME_MAX_LENGTH
+            ),
+            description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
+            raw=raw_row(row),
         )
 
 

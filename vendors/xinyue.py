@@ -15,13 +15,16 @@ from vendors.base import CredentialField, MemberIdentifier, VendorProfile
 from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
+    DESCRIPTION_MAX_LENGTH,
     as_code,
     as_decimal,
+    as_id,
     as_list,
     as_mapping,
     as_optional_int,
     as_text,
     from_epoch,
+    raw_row,
 )
 from vendors.results import (
     Capability,
@@ -145,7 +148,7 @@ class XinyueClient(CodeMessageClient):
             available=amount,
             frozen=None,
             as_of=timezone.now(),
-            raw=dict(data),
+            raw=raw_row(data),
         )
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
@@ -175,15 +178,15 @@ class XinyueClient(CodeMessageClient):
         amount = abs(as_decimal(row.get("amount"), (where, "amount"), vendor=self.vendor))
         return PointsTransaction(
             connection_id=self.config.id,
-            record_id=as_text(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
+            record_id=as_id(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
             member_id=openid,
             # create_time: "unix time in ms" says the table, but the example (123467677) is seconds-sized:
             # read by magnitude (parsing.from_epoch).
             occurred_at=from_epoch(row.get("create_time"), (where, "create_time"), vendor=self.vendor),
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
-            description=as_text(row.get("desc"), (where, "desc"), vendor=self.vendor),
-            raw=dict(row),
+            description=as_text(row.get("desc"), (where, "desc"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
+            raw=raw_row(row),
         )
 
 

@@ -108,13 +108,16 @@ def test_history_restore_gets_the_full_page(support_client, vendor_http, kingdee
     assert "<html" in response.content.decode()
 
 
-def test_panel_does_not_audit_again(support_client, vendor_http, kingdee_connection):
+def test_panel_audits_what_it_showed(support_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
     url = reverse("ledger:member_panel", args=[kingdee_connection.pk])
     response = support_client.get(url, {"q": "M001"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "530" in response.content.decode()
+    # Loaded on its own (with JavaScript), the panel is what shows the member: it writes its own row.
     assert not AuditEntry.objects.filter(action=AuditAction.MEMBER_LOOKUP).exists()
+    entry = AuditEntry.objects.get(action=AuditAction.MEMBER_PANEL_VIEW)
+    assert (entry.target, entry.connection_id) == ("M001", kingdee_connection.pk)
 
 
 def test_a_kingdee_panel_is_one_call_its_newest_row_giving_the_balance(support_client, vendor_http, kingdee_connection):

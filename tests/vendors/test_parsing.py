@@ -12,8 +12,10 @@ from vendors.exceptions import VendorBadResponse
 from vendors.parsing import (
     SHANGHAI,
     as_decimal,
+    as_id,
     as_int,
     as_optional_decimal,
+    as_text,
     from_epoch,
     mainland_mobile,
     shanghai_datetime,
@@ -124,3 +126,36 @@ def test_shanghai_format_writes_what_strftime_writes(fmt):
     for moment in moments:
         assert shanghai_format(moment, fmt) == moment.astimezone(SHANGHAI).strftime(fmt)
     assert shanghai_format(moments[0], fmt) == shanghai_text(moments[0], fmt)
+
+
+# --- hostile values: bounded where they are parsed -----------------------------------------------------------
+@pytest.mark.parametrize("value", [10**15, -(10**15), "1000000000000000", 10**30, Decimal("1E+30"), "-1e15"])
+def test_numbers_beyond_any_points_balance_are_refused(value):
+    with pytest.raises(VendorBadResponse):
+        as_decimal(value, "data.amount", vendor="kingdee")
+
+
+def test_the_largest_sane_number_still_reads():
+    assert as_decimal(10**15 - 1, "data.amount", vendor="kingdee") == Decimal(10**15 - 1)
+
+
+def test_long_text_is_cut_with_an_ellipsis():
+    text = as_text("说" * 200_000, ("data.list[0]", "desc"), vendor="xinyue", limit=200)
+    assert len(text) == 200
+    assert text.endswith("…")
+    assert as_text("short", "data.desc", vendor="xinyue", limit=200) == "short"
+
+
+@pytest.mark.parametrize("value", ["M001", "u_5f3a-9", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "shop/M001", 12345])
+def test_ids_of_the_safe_alphabet_read(value):
+    assert as_id(value, "data.member_id", vendor="kingdee") == str(value)
+
+
+@pytest.mark.parametrize("value", ["x" * 65, "a b", "<script>", "M\n1", "../admin", "a/./b", "..", "a?b", "a#b", "%2F"])
+def test_ids_out_of_bounds_are_a_bad_response_not_cut(value):
+    with pytest.raises(VendorBadResponse):
+        as_id(value, "data.member_id", vendor="kingdee")
+
+
+def test_a_missing_id_is_empty():
+    assert as_id(None, "data.member_id", vendor="kingdee") == ""
