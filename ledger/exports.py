@@ -17,9 +17,17 @@ class _LineReturningFile:
         return value
 
 
-def _neutralise_formula(value: object) -> object:
-    # A cell starting with = + - @ is run as a formula by Excel (CSV injection); vendor text is untrusted.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+# What makes Excel or WPS run a cell as a formula (CSV injection; vendor text is untrusted): = + - @, | (DDE), and
+# their full-width forms, which some locales read as the ASCII ones; also after leading blanks or a line feed.
+_FORMULA_STARTS = frozenset("=+-@|\uff1d\uff0b\uff0d\uff20\uff5c")
+_LEADING_BLANKS = " \t\r\n\u3000"
+
+
+def neutralise_formula(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made literal with a leading apostrophe."""
+    if isinstance(value, str) and (
+        value[:1] in ("\t", "\r", "\n") or value.lstrip(_LEADING_BLANKS)[:1] in _FORMULA_STARTS
+    ):
         return "'" + value
     return value
 
@@ -28,7 +36,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
     writer = csv.writer(_LineReturningFile())
     yield UTF8_BOM + writer.writerow([str(cell) for cell in header])
     for row in rows:
-        yield writer.writerow([_neutralise_formula(cell) for cell in row])
+        yield writer.writerow([neutralise_formula(cell) for cell in row])
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> StreamingHttpResponse:
