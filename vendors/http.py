@@ -479,21 +479,16 @@ class CodeMessageClient(HttpVendorClient):
         """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""
         raise NotImplementedError
 
+    def _post_with(self, path: str, body: Mapping[str, Any], token: str) -> Any:
+        """POST `body` carrying `token`; the reply's data."""
+        json, headers = self.authorised(body, token)
+        return self.send(
+            "POST", path, json=json, headers=headers, unwrap=lambda payload: self._unwrap(payload, token), hide=(token,)
+        )
+
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST `body` with the access token; the reply's data (a refused token: a new one, and one retry)."""
-
-        def call(token: str) -> Any:
-            json, headers = self.authorised(body, token)
-            return self.send(
-                "POST",
-                path,
-                json=json,
-                headers=headers,
-                unwrap=lambda payload: self._unwrap(payload, token),
-                hide=(token,),
-            )
-
-        return self.with_token(call)
+        return self.with_token(lambda token: self._post_with(path, body, token))
 
 
 def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:

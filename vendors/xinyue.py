@@ -91,20 +91,9 @@ class XinyueClient(CodeMessageClient):
         same reason (TokenStore.may_renew): then the vendor meant the request, and its error is shown.
         """
 
-        def call(token: str) -> Any:
-            json, headers = self.authorised(body, token)
-            return self.send(
-                "POST",
-                path,
-                json=json,
-                headers=headers,
-                unwrap=lambda payload: self._unwrap(payload, token),
-                hide=(token,),
-            )
-
         token = self.tokens.get()
         try:
-            return call(token)
+            return self._post_with(path, body, token)
         except VendorTokenRejected:  # 401/403: the token, without a doubt
             pass
         except VendorRejected as error:
@@ -112,7 +101,7 @@ class XinyueClient(CodeMessageClient):
                 raise
             logger.info("xinyue connection %s: ret %s, retrying once with a new token", self.config.id, error.code)
         self.tokens.invalidate(token)
-        return call(self.tokens.get())
+        return self._post_with(path, body, self.tokens.get())
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
