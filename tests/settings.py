@@ -18,13 +18,17 @@ os.environ.setdefault(
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # The sandbox listens on 127.0.0.1 (also for the processes a test starts); the tests of the refusal turn it off.
 os.environ.setdefault("VENDOR_ALLOW_PRIVATE_HOSTS", "true")
-# One key space per test run (and xdist worker), so a shared Redis is never cleared under another run;
-# processes a test starts inherit it through the environment.
-os.environ.setdefault(
-    "CACHE_KEY_PREFIX", f"pointsadmin-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-)
+# One key space per test run and xdist worker, so that a shared Redis is never cleared under another run or
+# worker; processes a test starts inherit it through the environment. The xdist controller imports these
+# settings too, before it starts the workers: what they inherit from it is replaced, once, by their own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if os.environ.get("POINTSADMIN_TEST_WORKER") != _worker:
+    _base_prefix = os.environ.setdefault(
+        "POINTSADMIN_TEST_BASE_PREFIX", os.environ.get("CACHE_KEY_PREFIX") or f"pointsadmin-test-{os.getpid()}"
+    )
+    os.environ.update(POINTSADMIN_TEST_WORKER=_worker, CACHE_KEY_PREFIX=f"{_base_prefix}-{_worker}")
 
-from pointsadmin.settings import *  # noqa: F403
+from pointsadmin.settings import *  # noqa: E402, F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
