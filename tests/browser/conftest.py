@@ -55,6 +55,10 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def fresh_sandbox(sandbox: SandboxHandle) -> SandboxHandle:
     sandbox.reset()
+    # Every journey starts with an empty cache, so each fetches its tokens anew: the token endpoints' own
+    # limits (Kingdee about 2 a minute) are tested in tests/sandbox and tests/vendors, not tripped here.
+    for vendor in ("xiaoe", "kingdee"):
+        sandbox.set_knobs(vendor, token_limit=0)
     return sandbox
 
 

@@ -43,16 +43,17 @@ def test_support_finds_a_member_by_mobile_pages_the_history_and_goes_back(
     page.select_option("select[name=page_size]", "10")
     page.locator("form.filters button[type=submit]").click()
     page.wait_for_url(re.compile(r"period=30d"))
-    first_page_rows = page.locator("#history-table tbody tr").all_inner_texts()
-    assert len(first_page_rows) == 10
+    # The filter swaps the table in through htmx: wait for the page of 10 rather than read the old table.
+    expect(page.locator("#history-table table.transactions tbody tr")).to_have_count(10)
+    first_page_rows = page.locator("#history-table table.transactions tbody tr").all_inner_texts()
 
     page.locator("#history-table a[rel=next]").click()
     page.wait_for_url(re.compile(r"page=2"))
-    expect(page.locator("#history-table tbody tr").first).not_to_have_text(first_page_rows[0])
+    expect(page.locator("#history-table table.transactions tbody tr").first).not_to_have_text(first_page_rows[0])
 
     page.go_back()
     page.wait_for_url(lambda url: "page=2" not in url and "period=30d" in url)
-    expect(page.locator("#history-table tbody tr").first).to_have_text(first_page_rows[0])
+    expect(page.locator("#history-table table.transactions tbody tr").first).to_have_text(first_page_rows[0])
     expect(page.locator("select[name=period]")).to_have_value("30d")
 
     # Typing a date makes the period custom; choosing a preset again clears the dates.
