@@ -247,8 +247,8 @@ def test_pages_without_connections_say_so(manager_client, support_client):
 
 # --- the rows every transaction table shares -------------------------------------------------------------------
 def _type_cells(html: str) -> list[str]:
-    """The Type column of the page's first table."""
-    table = html.split("<table>")[1].split("</table>")[0]
+    """The Type column of the page's transactions table."""
+    table = html.split('<table class="transactions">')[1].split("</table>")[0]
     column = re.findall(r"<th[^>]*>([^<]*)</th>", table).index("Type")
     rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
     return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column] for row in rows]
