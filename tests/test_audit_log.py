@@ -54,3 +54,81 @@ def test_the_audit_log_in_chinese(admin_client, entries):
     html = admin_client.get(reverse("audit_log")).content.decode()
     assert "共 121 条" in html
     assert "第 1 / 3 页" in _pagination(html)
+
+
+# --- filters ---------------------------------------------------------------------------------------------------
+def _rows(html: str) -> str:
+    return html.split("<tbody>")[1].split("</tbody>")[0]
+
+
+@pytest.fixture
+def mixed(admin_user, support_user, make_connection):
+    kingdee = make_connection("kingdee", name="精斗云 门店")
+    xiaoe = make_connection("xiaoe", name="小鹅通 店铺")
+    audit_record(user=support_user, action=AuditAction.MEMBER_VIEW, target="M001", connection=kingdee)
+    audit_record(user=support_user, action=AuditAction.MEMBER_VIEW, target="M001", connection=xiaoe)
+    audit_record(user=admin_user, action=AuditAction.MEMBER_VIEW, target="M002", connection=kingdee)
+    audit_record(user=support_user, action=AuditAction.MEMBER_LOOKUP, target="13811111111", details={"connections": [1]})
+    return kingdee, xiaoe
+
+
+def test_filtering_by_target_and_connection_shows_who_looked_a_member_up(admin_client, mixed):
+    kingdee, _xiaoe = mixed
+    html = admin_client.get(reverse("audit_log"), {"target": "M001", "connection": kingdee.pk}).content.decode()
+    rows = _rows(html)
+    assert rows.count("<tr>") == 1
+    assert "Opened the page of member M001" in rows
+    assert "1 entry" in html
+
+
+def test_a_full_mobile_finds_the_masked_entries(admin_client, mixed):
+    html = admin_client.get(reverse("audit_log"), {"target": "13811111111"}).content.decode()
+    assert _rows(html).count("<tr>") == 1
+    assert "Looked up 138****1111, asked 1 connection" in html
+    assert "13811111111" not in _rows(html)
+
+
+def test_filtering_by_user_and_action(admin_client, mixed, admin_user):
+    html = admin_client.get(reverse("audit_log"), {"user": admin_user.pk, "action": "member_view"}).content.decode()
+    assert _rows(html).count("<tr>") == 1
+    assert "M002" in _rows(html)
+
+
+def test_filtering_by_date_range(admin_client, mixed):
+    from audit.models import AuditEntry
+
+    AuditEntry.objects.filter(target="M002").update(created_at="2026-01-15T12:00:00+08:00")
+    html = admin_client.get(reverse("audit_log"), {"start": "2026-01-15", "end": "2026-01-15"}).content.decode()
+    assert _rows(html).count("<tr>") == 1
+    assert "M002" in _rows(html)
+
+
+def test_filters_that_are_not_valid_are_named_in_our_own_words(admin_client, mixed):
+    html = admin_client.get(
+        reverse("audit_log"), {"start": "yesterday", "connection": "99999", "target": "x" * 300}
+    ).content.decode()
+    assert "Enter a date such as 2026-12-01." in html
+    assert "There is no such vendor account." in html
+    assert "A target is at most 255 characters long." in html
+    assert _rows(html).count("<tr>") == 4  # the invalid filters are ignored
+
+
+def test_an_end_before_the_start_is_refused(admin_client, mixed):
+    html = admin_client.get(reverse("audit_log"), {"start": "2026-02-01", "end": "2026-01-01"}).content.decode()
+    assert "The end date is before the start date." in html
+
+
+def test_the_details_are_sentences_not_developer_strings(admin_client, mixed):
+    html = admin_client.get(reverse("audit_log")).content.decode()
+    assert "connections=" not in html
+    assert "Looked up 138****1111" in html
+
+
+def test_the_folded_filter_form_says_what_is_applied(admin_client, mixed, admin_user):
+    html = admin_client.get(reverse("audit_log"), {"user": admin_user.pk, "action": "member_view"}).content.decode()
+    summary = html.split('<span class="filter-summary muted">')[1].split("</span>")[0]
+    assert summary == f"User: {admin_user.username} · Action: Member page viewed"
+
+
+def test_support_staff_cannot_read_the_audit_log(support_client):
+    assert support_client.get(reverse("audit_log")).status_code == 403
