@@ -68,7 +68,9 @@ def mixed(admin_user, support_user, make_connection):
     audit_record(user=support_user, action=AuditAction.MEMBER_VIEW, target="M001", connection=kingdee)
     audit_record(user=support_user, action=AuditAction.MEMBER_VIEW, target="M001", connection=xiaoe)
     audit_record(user=admin_user, action=AuditAction.MEMBER_VIEW, target="M002", connection=kingdee)
-    audit_record(user=support_user, action=AuditAction.MEMBER_LOOKUP, target="13811111111", details={"connections": [1]})
+    audit_record(
+        user=support_user, action=AuditAction.MEMBER_LOOKUP, target="13811111111", details={"connections": [1]}
+    )
     return kingdee, xiaoe
 
 

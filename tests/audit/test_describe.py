@@ -1,5 +1,7 @@
 """Audit entries read as sentences in the reader's language, never as the recorded key=value details."""
 
+# ruff: noqa: RUF001 - Chinese sentences use full-width commas
+
 from __future__ import annotations
 
 import pytest
