@@ -14,3 +14,33 @@
     }
   });
 })();
+
+// Browsers without ::details-content cannot lay a closed <details> out inline: on wide screens, open the
+// folded navigation and filter forms instead (their summaries are hidden there).
+(function () {
+  "use strict";
+  if (window.CSS && CSS.supports && CSS.supports("selector(::details-content)")) return;
+  function unfold() {
+    if (!window.matchMedia("(min-width: 641px)").matches) return;
+    document.querySelectorAll("details.nav-menu, details.filter-fold").forEach(function (details) {
+      details.open = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", unfold);
+  document.addEventListener("htmx:afterSettle", unfold);
+})();
+
+// The menu closes on Escape and on a click outside it, as a menu does.
+(function () {
+  "use strict";
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-menu[open], details.user-menu[open]").forEach(function (details) {
+      if (!details.contains(except) && window.matchMedia("(max-width: 640px)").matches) details.open = false;
+      else if (!details.contains(except) && details.classList.contains("user-menu")) details.open = false;
+    });
+  }
+  document.addEventListener("click", function (event) { closeMenus(event.target); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+})();
