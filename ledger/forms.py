@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import VendorProfile
@@ -74,6 +75,27 @@ def shanghai_today() -> date:
     return timezone.now().astimezone(SHANGHAI).date()
 
 
+def use_our_messages(form: forms.Form) -> None:
+    """Our own words for every field's errors, naming the field (Django's stock ones read "确保该变量包含不超过
+    100 字符"); set per form instance so that they are in the language of the request."""
+    for name, field in form.fields.items():
+        label = str(field.label or (gettext("Page") if name == "page" else name))
+        messages = {
+            "required": gettext("%(label)s: please fill this in."),
+            "max_length": gettext("%(label)s: at most %(limit_value)d characters (this has %(show_value)d)."),
+            "min_length": gettext("%(label)s: at least %(limit_value)d characters (this has %(show_value)d)."),
+            "invalid_choice": gettext("%(label)s: there is no such choice."),
+            "min_value": gettext("%(label)s: at least %(limit_value)s."),
+            "max_value": gettext("%(label)s: at most %(limit_value)s."),
+        }
+        if isinstance(field, forms.DateField):
+            messages["invalid"] = gettext("%(label)s: enter a date such as 2026-12-01.")
+        elif isinstance(field, forms.IntegerField):
+            messages["invalid"] = gettext("%(label)s: enter a whole number.")
+        # The label goes in now; the limits are filled in by Django when the error is raised.
+        field.error_messages.update({key: text.replace("%(label)s", label) for key, text in messages.items()})
+
+
 class PagedForm(forms.Form):
     """A filter form with page and page_size, never invalid: see the module docstring.
 
@@ -88,6 +110,7 @@ class PagedForm(forms.Form):
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         super().__init__(None if data is None else data.copy(), **kwargs)
+        use_our_messages(self)
 
     def setup_paging(self, max_page_size: int) -> None:
         self.max_page_size = max_page_size
@@ -111,7 +134,11 @@ class MemberSearchForm(forms.Form):
         strip=True,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    connection = forms.IntegerField(label=_("Connection"), required=False, min_value=1, max_value=2**31 - 1)
+    connection = forms.IntegerField(label=_("Vendor account"), required=False, min_value=1, max_value=2**31 - 1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_our_messages(self)
 
 
 # --- date ranges --------------------------------------------------------------------------------------------
@@ -135,7 +162,7 @@ class HistoryFilterForm(PagedForm):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     direction = forms.ChoiceField(label=_("Direction"), required=False)
-    type_code = forms.CharField(label=_("Type code"), required=False, max_length=64, strip=True)
+    type_code = forms.CharField(label=_("Points type (number)"), required=False, max_length=64, strip=True)
 
     default_period = "30d"
     # What to show first, then how many rows (page_size, declared first by PagedForm, goes last).
@@ -212,7 +239,7 @@ class HistoryFilterForm(PagedForm):
 
 
 class ShopLedgerForm(HistoryFilterForm):
-    connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
+    connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
     member_id = forms.CharField(label=_("Member id"), required=False, max_length=64, strip=True)
     mobile = forms.CharField(label=_("Mobile"), required=False, max_length=11, strip=True)
 
@@ -257,7 +284,7 @@ def split_member_ids(text: str) -> list[str]:
 
 
 class RankingsForm(PagedForm):
-    connection = forms.TypedChoiceField(label=_("Connection"), required=False, coerce=int, empty_value=None)
+    connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
     start = forms.DateField(
@@ -324,5 +351,9 @@ class RankingsForm(PagedForm):
 
 
 class RevealMobileForm(forms.Form):
-    connection_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
-    member_id = forms.CharField(max_length=100, strip=True)
+    connection_id = forms.IntegerField(label=_("Vendor account"), min_value=1, max_value=2**31 - 1)
+    member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_our_messages(self)

@@ -192,6 +192,8 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+# Our own zh_Hans number format (pointsadmin/formats): thousands grouped by three, as in the vendors' consoles.
+FORMAT_MODULE_PATH = ["pointsadmin.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -91,7 +91,7 @@ def test_rankings_filters_read_in_order_with_rows_per_page_last(manager_client, 
     html = manager_client.get(RANKINGS).content.decode()
     form = html[html.index('<form class="card filters"') :]
     labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
-    what_and_how = ["Connection", "Sort by", "Order", "First earned from", "First earned to", "Member ids"]
+    what_and_how = ["Vendor account", "Sort by", "Order", "First earned from", "First earned to", "Member ids"]
     assert labels == [*what_and_how, "Rows per page"]
 
 
@@ -317,8 +317,26 @@ def test_shop_ledger_filters_read_in_order_with_rows_per_page_last(
     form = html[html.index('<form class="card filters"') :]
     labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
     expected = {
-        "en": ["Connection", "Period", "From", "To", "Type code", "Member id", "Mobile", "Rows per page"],
-        "zh-hans": ["连接", "时间范围", "开始日期", "结束日期", "类型编码", "会员 ID", "手机号", "每页条数"],
+        "en": [
+            "Vendor account",
+            "Period",
+            "From",
+            "To",
+            "Points type (number)",
+            "Member id",
+            "Mobile",
+            "Rows per page",
+        ],
+        "zh-hans": [
+            "供应商账号",
+            "时间范围",
+            "开始日期",
+            "结束日期",
+            "积分类型（编号）",  # noqa: RUF001 - Chinese brackets
+            "会员 ID",
+            "手机号",
+            "每页条数",
+        ],
     }
     assert labels == expected[language]
 
@@ -361,3 +379,17 @@ def test_a_row_without_a_type_shows_its_description_in_the_panel_and_beside_it_o
     member = support_client.get(reverse("ledger:member_detail", args=[xinyue.pk, openid])).content.decode()
     assert _type_cells(member) == ["—"]
     assert '<td class="hide-narrow">完成任务奖励积分</td>' in member
+
+
+def test_a_field_that_is_too_long_is_named_in_our_own_words(manager_client, kingdee_connection):
+    response = manager_client.get(reverse("ledger:shop_ledger"), {"member_id": "M" * 80})
+    html = response.content.decode()
+    assert "Member id: at most 64 characters (this has 80)." in html
+    assert "Ensure this value" not in html
+
+
+def test_in_chinese_too(manager_client, kingdee_connection):
+    manager_client.cookies["django_language"] = "zh-hans"
+    html = manager_client.get(reverse("ledger:shop_ledger"), {"member_id": "M" * 80}).content.decode()
+    assert "会员 ID：最多 64 个字符（当前 80 个）。" in html  # noqa: RUF001 - Chinese punctuation
+    assert "确保该变量" not in html

@@ -246,8 +246,8 @@ def test_member_page_filters_read_in_order_with_rows_per_page_last(
     form = html[html.index('<form class="card filters"') :]
     labels = re.findall(r"<label [^>]*>([^<]+)</label>", form[: form.index("</form>")])
     expected = {
-        "en": ["Period", "From", "To", "Type code", "Rows per page"],
-        "zh-hans": ["时间范围", "开始日期", "结束日期", "类型编码", "每页条数"],
+        "en": ["Period", "From", "To", "Points type (number)", "Rows per page"],
+        "zh-hans": ["时间范围", "开始日期", "结束日期", "积分类型（编号）", "每页条数"],  # noqa: RUF001 - Chinese brackets
     }
     assert labels == expected[language]
 
