@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import NO_ROLE
 from pointsadmin import roles
+from pointsadmin.forms import refuse_null_characters_in_our_words
 
 USERNAME_MAX = User._meta.get_field("username").max_length or 150
 FULL_NAME_MAX = User._meta.get_field("first_name").max_length or 150
@@ -64,6 +65,7 @@ class UserFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", _("All roles")), *role_choices(), (NO_ROLE, _("No role"))]
+        refuse_null_characters_in_our_words(self)
 
     def clean_page(self) -> int:
         # Clamped rather than refused: an old bookmark past the end still shows something useful.
@@ -108,6 +110,10 @@ class UserCreateForm(forms.Form):
     )
     role = RoleField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        refuse_null_characters_in_our_words(self)
+
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         # Refused regardless of case: "Support" beside "support" would only confuse people.
@@ -132,3 +138,4 @@ class NewPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].error_messages["required"] = _("Enter a new password.")
         self.fields["new_password2"].error_messages["required"] = _("Type the new password again.")
+        refuse_null_characters_in_our_words(self)

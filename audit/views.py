@@ -19,6 +19,7 @@ from audit.models import AuditAction, AuditEntry
 from audit.records import mask_mobile
 from connections.models import VendorConnection
 from pointsadmin import roles
+from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.results import ResultPage
 
 AUDIT_PAGE_SIZE = 50
@@ -73,6 +74,10 @@ class AuditFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": _("A page number is a whole number."), "min_value": _("Pages start at 1.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        refuse_null_characters_in_our_words(self)
 
     def clean_page(self) -> int:
         # Clamped rather than refused: an old bookmark past the end still shows something useful.

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from connections.addresses import base_url_problem
 from connections.models import VendorConnection, base_url_origin
 from connections.services import ConnectionInput
+from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.base import CredentialField
 from vendors.registry import vendor_profile
 
@@ -100,6 +101,7 @@ class ConnectionForm(forms.Form):
             if spec.secret and spec.name in stored:
                 # Blank keeps what is stored, so the field cannot be required any more.
                 self.fields[credential_field_name(spec.name)].required = False
+        refuse_null_characters_in_our_words(self)
 
     def _initial_from(self, instance: VendorConnection) -> dict[str, Any]:
         initial: dict[str, Any] = {

@@ -87,6 +87,7 @@ def use_our_messages(form: forms.Form) -> None:
             "invalid_choice": gettext("%(label)s: there is no such choice."),
             "min_value": gettext("%(label)s: at least %(limit_value)s."),
             "max_value": gettext("%(label)s: at most %(limit_value)s."),
+            "null_characters_not_allowed": gettext("%(label)s: this contains a null character. Type it again."),
         }
         if isinstance(field, forms.DateField):
             messages["invalid"] = gettext("%(label)s: enter a date such as 2026-12-01.")

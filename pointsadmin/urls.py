@@ -5,13 +5,14 @@ from django.views.i18n import set_language
 
 from audit import views as audit_views
 from pointsadmin import views
+from pointsadmin.forms import LoginForm
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="ledger:member_search", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
