@@ -26,10 +26,7 @@ def our_forms() -> list[forms.Form]:
         LoginForm(),
         MemberSearchForm(),
         *(HistoryFilterForm(profile=vendor_profile(vendor)) for vendor in vendor_kinds()),
-        *(
-            ShopLedgerForm(profile=vendor_profile(vendor), connection_choices=CHOICES)
-            for vendor in vendor_kinds()
-        ),
+        *(ShopLedgerForm(profile=vendor_profile(vendor), connection_choices=CHOICES) for vendor in vendor_kinds()),
         RankingsForm(connection_choices=CHOICES),
         RevealMobileForm(),
         *(connection_form_class(vendor)() for vendor in vendor_kinds()),
@@ -68,7 +65,10 @@ def shown_message(field: forms.Field, code: str) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_no_field_of_ours_shows_a_stock_django_message(language):
-    stock_forms = {AuthenticationForm: AuthenticationForm.error_messages, SetPasswordForm: SetPasswordForm.error_messages}
+    stock_forms = {
+        AuthenticationForm: AuthenticationForm.error_messages,
+        SetPasswordForm: SetPasswordForm.error_messages,
+    }
     stock_found = []
     with translation.override(language):
         for form in our_forms():
@@ -110,12 +110,12 @@ def test_an_overlong_member_search_names_the_field_in_chinese(support_client):
     support_client.cookies["django_language"] = "zh-hans"
     html = support_client.get(reverse("ledger:member_search"), {"q": "1" * 150}).content.decode()
     assert "确保该变量包含不超过" not in html
-    assert "会员：最多 100 个字符（当前 150 个）。" in html
+    assert "会员：最多 100 个字符（当前 150 个）。" in html  # noqa: RUF001 - our Chinese text
 
 
 @pytest.mark.django_db
 def test_a_null_character_in_a_search_is_named_in_our_words(support_client):
     support_client.cookies["django_language"] = "zh-hans"
     html = support_client.get(reverse("ledger:member_search"), {"q": "138\x001111"}).content.decode()
-    assert "会员：含有空字符（无法识别），请重新输入。" in html
+    assert "会员：含有空字符（无法识别），请重新输入。" in html  # noqa: RUF001 - our Chinese text
     assert "不允许是用空字符串" not in html
