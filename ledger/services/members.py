@@ -63,6 +63,7 @@ class NotAsked:
 
     name: str
     searches_by: str
+    found_by: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupP
         if kind is not None:
             asked.append(VendorMember(connection, connection_client(connection), MemberRef(kind, identifier)))
         elif connection_id is None:
-            not_asked.append(NotAsked(name=connection.name, searches_by=profile.searches_by))
+            not_asked.append(NotAsked(name=connection.name, searches_by=profile.searches_by, found_by=profile.found_by))
     return LookupPlan(vendor_members=asked, not_asked=not_asked)
 
 

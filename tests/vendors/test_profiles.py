@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from vendors.base import cjk_spaced
 from vendors.kingdee import KingdeeClient
 from vendors.results import LookupKind
 from vendors.xiaoe import XiaoeClient
@@ -57,3 +58,23 @@ def test_what_a_typed_identifier_is_taken_to_be(client, identifier, kind):
 def test_what_each_vendor_finds_members_by_in_words(language, expected):
     with translation.override(language):
         assert [client.profile.searches_by for client in (X, U, K)] == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["by openid", "by user id", "by member id or mobile number"]),
+        ("zh-hans", ["按 openid", "按用户 ID", "按会员 ID 或手机号"]),
+    ],
+)
+def test_how_each_vendor_finds_members_is_spaced_where_chinese_meets_latin(language, expected):
+    with translation.override(language):
+        assert [client.profile.found_by for client in (X, U, K)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "spaced"),
+    [("按openid", "按 openid"), ("用户ID或openid", "用户 ID 或 openid"), ("按 openid", "按 openid"), ("0 条", "0 条")],
+)
+def test_cjk_spacing(text, spaced):
+    assert cjk_spaced(text) == spaced
