@@ -119,3 +119,12 @@ def test_a_null_character_in_a_search_is_named_in_our_words(support_client):
     html = support_client.get(reverse("ledger:member_search"), {"q": "138\x001111"}).content.decode()
     assert "会员：含有空字符（无法识别），请重新输入。" in html  # noqa: RUF001 - our Chinese text
     assert "不允许是用空字符串" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "role"), [("zh-hans", "客服"), ("en", "Support")])
+def test_the_user_menu_names_the_role_in_the_readers_language(support_client, language, role):
+    support_client.cookies["django_language"] = language
+    html = support_client.get(reverse("ledger:member_search")).content.decode()
+    menu = html.split('class="user-menu-body"', 1)[1].split("</div>", 1)[0]
+    assert f'<p class="muted">{role}</p>' in menu
