@@ -21,12 +21,12 @@ def entry(action: str, target: str = "", **details: object) -> AuditEntry:
         (
             entry(AuditAction.MEMBER_LOOKUP, "138****1111", connections=[3, 4, 2, 1]),
             "Looked up 138****1111, asked 4 connections",
-            "查询了 138****1111，询问了 4 个连接",
+            "查询了 138****1111，询问了 4 个供应商账号",
         ),
         (
             entry(AuditAction.MEMBER_LOOKUP, "M001", connections=[3]),
             "Looked up M001, asked 1 connection",
-            "查询了 M001，询问了 1 个连接",
+            "查询了 M001，询问了 1 个供应商账号",
         ),
         (
             entry(AuditAction.RANKINGS_VIEW, sort="total", descending=True, page=2),
@@ -46,7 +46,7 @@ def entry(action: str, target: str = "", **details: object) -> AuditEntry:
         (
             entry(AuditAction.CONNECTION_CHANGED, "精斗云 门店", changed=["name", "credentials.client_secret"]),
             "Changed name, client_secret of connection 精斗云 门店",
-            "修改了连接 精斗云 门店 的名称、client_secret",
+            "修改了供应商账号 精斗云 门店 的名称、client_secret",
         ),
         (
             entry(AuditAction.USER_ROLE_CHANGED, "alice", **{"from": "Support", "to": "Manager"}),
