@@ -1,5 +1,7 @@
-"""Journey 3: an admin adds a Kingdee connection with a wrong secret, tests it and sees a clear failure;
-fixes the secret, tests again and sees success with latency; the secret is nowhere in the page source."""
+"""Journey 3: an admin adds a Kingdee connection with a wrong secret and is told at once, on saving, that the
+vendor refused it (the save runs the connection test); tests it again from the list and sees a clear failure;
+fixes the secret, is told on saving that the vendor accepted it, tests again and sees success with latency; the
+secret is nowhere in the page source."""
 
 from __future__ import annotations
 
@@ -14,8 +16,18 @@ from tests.conftest import TEST_CREDENTIALS
 
 WRONG_SECRET = "kd-wrong-client-secret-000000"
 EXPECTED = {
-    "zh-hans": {"failed": "失败", "passed": "通过"},
-    "en": {"failed": "Failed", "passed": "Passed"},
+    "zh-hans": {
+        "failed": "失败",
+        "passed": "通过",
+        "refused": "但供应商没有接受这些设置",
+        "accepted": "供应商接受了这些设置",
+    },
+    "en": {
+        "failed": "Failed",
+        "passed": "Passed",
+        "refused": "is saved, but the vendor did not accept it",
+        "accepted": "is saved and the vendor accepted it",
+    },
 }
 
 
@@ -36,6 +48,10 @@ def test_admin_adds_tests_and_fixes_a_kingdee_connection(live_server, admin_user
     page.locator("form button[type=submit].primary").click()
     page.wait_for_load_state("networkidle")
     connection = VendorConnection.objects.get(name=f"精斗云测试 {language}")
+    # Told at once: the save ran the test, and the admin is back on the form to fix it.
+    expect(page.locator(".messages .message.error")).to_contain_text(EXPECTED[language]["refused"])
+    assert page.url.endswith(f"/connections/{connection.pk}/edit/")
+    assert WRONG_SECRET not in page.content()
 
     page.goto(f"{live_server.url}/connections/")
     row = page.locator(f"#connection-{connection.pk}")
@@ -51,6 +67,7 @@ def test_admin_adds_tests_and_fixes_a_kingdee_connection(live_server, admin_user
     page.fill("input[name=credential_client_secret]", credentials["client_secret"])
     page.locator("form button[type=submit].primary").click()
     page.wait_for_load_state("networkidle")
+    expect(page.locator(".messages .message.success")).to_contain_text(EXPECTED[language]["accepted"])
 
     page.goto(f"{live_server.url}/connections/")
     page.locator(f"#connection-{connection.pk}").get_by_role(
