@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEntry
+from audit.records import audit_record
 from tests.ledger.conftest import (
     MOBILE,
     kingdee_records,
@@ -575,3 +576,22 @@ def test_reveal_rejects_get_and_bad_input(manager_client):
     response = manager_client.post(reverse("ledger:reveal_mobile"), {"connection_id": "x", "member_id": "<script>"})
     assert response.status_code == 200
     assert "<script>" not in response.content.decode()
+
+
+def test_the_member_page_links_admins_to_who_looked_this_member_up(
+    support_client, admin_client, support_user, vendor_http, kingdee_connection
+):
+    fake_member(vendor_http)
+    support_client.get(detail_url(kingdee_connection))
+    audit_record(user=support_user, action=AuditAction.MEMBER_VIEW, target="M999", connection=kingdee_connection)
+    assert "member-lookups" not in support_client.get(detail_url(kingdee_connection)).content.decode()
+
+    html = admin_client.get(detail_url(kingdee_connection)).content.decode()
+    link = re.search(r'<a class="button member-lookups" href="([^"]+)"', html)
+    assert link is not None
+    log = admin_client.get(link.group(1).replace("&amp;", "&"))
+    page = log.content.decode()
+    assert log.status_code == 200
+    assert "M001" in page
+    assert "M999" not in page
+    assert "support" in page
