@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.decorators import shows_member_data
@@ -392,7 +392,7 @@ def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpRespons
     header = [
         gettext("Rank"),
         gettext("Member id"),
-        gettext("Name"),
+        pgettext("person", "Name"),
         gettext("Total"),
         gettext("Available"),
         gettext("Frozen"),

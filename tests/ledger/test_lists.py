@@ -118,6 +118,18 @@ def test_rankings_export_all_pages(manager_client, vendor_http, xiaoe_connection
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1
 
 
+def test_the_chinese_rankings_export_heads_the_person_name_column_with_xingming(
+    manager_client, vendor_http, xiaoe_connection
+):
+    xiaoe_token(vendor_http)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply(["u1"], total=1))
+    manager_client.cookies["django_language"] = "zh-hans"
+    response = manager_client.get(reverse("ledger:rankings_export"), {"sort": "total"})
+    header = b"".join(response.streaming_content).decode().splitlines()[0].split(",")
+    assert "姓名" in header
+    assert "名称" not in header
+
+
 def _header_cells(html: str) -> int:
     return html.split("<thead>")[1].split("</thead>")[0].count("<th")
 
