@@ -203,6 +203,19 @@ def test_a_search_names_the_connections_it_did_not_ask_and_what_they_find_member
     assert "小鹅通 店铺（按用户 ID）" in zh  # noqa: RUF001 - Chinese text uses full-width brackets
 
 
+def test_the_chinese_lookup_page_spaces_latin_words_from_chinese_ones(
+    support_client, make_connection, vendor_http, kingdee_connection, xiaoe_connection
+):
+    make_connection("xinyue", base_url="https://xinyue.example.com", name="心悦 俱乐部")
+    kingdee_token(vendor_http)
+    row = record(member_mobile=MOBILE)
+    kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
+    kingdee_records(vendor_http, records_reply([row]))
+    zh = support_client.get(SEARCH, {"q": MOBILE}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "心悦 俱乐部（按 openid）" in zh  # noqa: RUF001 - Chinese text uses full-width brackets
+    assert "按openid" not in zh
+
+
 def test_a_search_no_connection_can_do_names_every_connection_and_what_it_needs(
     support_client, vendor_http, kingdee_connection, xiaoe_connection
 ):
