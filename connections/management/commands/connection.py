@@ -127,9 +127,6 @@ class Command(BaseCommand):
                 self.style.SUCCESS(added + " " + _("The vendor accepted it: %(message)s") % {"message": result.message})
             )
             return
-        if result.ok is None:
-            self.stdout.write(self.style.WARNING(added + " " + result.message))
-            return
         self.stdout.write(added)
         raise CommandError(
             _(
