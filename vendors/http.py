@@ -249,12 +249,8 @@ class HttpVendorClient(VendorClient):
         rate_limited: bool = True,
         hide: tuple[str, ...] = (),
     ) -> T:
-        """Call `path` on the connection's base URL and return `unwrap(reply)`; `unwrap`'s errors are never retried.
-
-        `headers` may be a callable, for headers fresh on each attempt (Kingdee's signed timestamp and nonce);
-        `with_token`: 401/403 mean "token refused", else "credentials refused"; `rate_limited`: the call takes a
-        slot of the vendor's rate limit; `hide`: extra values (a token) to scrub from error texts.
-        """
+        """Call `path` on the base URL and return `unwrap(reply)` (its errors are never retried). `headers` may be a
+        callable, fresh on each attempt; `with_token`: 401/403 mean the token was refused; `hide`: values to scrub."""
         secrets = self.secret_values() + tuple(h for h in hide if h)
         attempt = 0
         while True:
