@@ -1,16 +1,9 @@
 """Where a connection may send its secrets: checks on a base URL and on the addresses it leads to.
 
-Three layers, because an address can be changed in three places:
-- `base_url_problem`: what can be told from the URL itself (scheme, port, a literal address, a metadata
-  host name); the form refuses these at once.
-- `destination_problem`: the same, plus every address the host name resolves to now; the connection test
-  runs it before it sends anything.
-- `guard_session`: the address each new TCP connection of a vendor session actually reached, checked
-  before a byte of the request is written. A host whose DNS answer changes after the test (DNS
-  rebinding) is caught here, and this costs no lookup of our own: the check reads the connected socket.
-
-Link-local and cloud-metadata addresses are refused always. Private, shared (CGNAT) and loopback
-addresses are refused unless settings.VENDOR_ALLOW_PRIVATE_HOSTS is true (intranet vendors, the sandbox).
+`base_url_problem` judges the URL itself (the form); `destination_problem` also every address the host resolves
+to now (the connection test); `guard_session` the address each new TCP connection of a vendor session reached,
+before a byte is written (DNS rebinding; no lookup of our own). Link-local and metadata addresses are refused
+always; private, shared and loopback ones unless settings.VENDOR_ALLOW_PRIVATE_HOSTS (intranet, the sandbox).
 """
 
 from __future__ import annotations
@@ -245,9 +238,7 @@ def destination_problem(url: str) -> DestinationProblem | None:
 
 # --- every connection a vendor session opens --------------------------------------------------------------------
 class DestinationRefused(OSError):
-    """A vendor session reached an address it may not send to; raised before the request is written.
-
-    An OSError, so that urllib3 and requests treat it as the connection failure it is (requests.ConnectionError)."""
+    """A vendor session reached an address it may not send to; an OSError, so requests sees a ConnectionError."""
 
 
 def _check_connected_peer(connection: HTTPConnection) -> None:
@@ -318,11 +309,7 @@ def guard_session(session: requests.Session) -> None:
 
 
 def guard_calls(client: VendorClient) -> VendorClient:
-    """`client`, with the address check on every request it sends.
-
-    Vendor sessions are per thread (vendors.http.session_for) and one client's calls may run in the vendor
-    pool's threads, so the check is put on the session of whichever thread sends, as it sends.
-    """
+    """`client`, with the address check on the session of whichever thread sends (sessions are per thread)."""
     if not isinstance(client, HttpVendorClient):
         return client
     send = client.send

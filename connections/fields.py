@@ -1,9 +1,5 @@
-"""An encrypted JSON field on `cryptography`'s MultiFernet.
-
-Keys come from settings.FIELD_ENCRYPTION_KEYS (newest first): the first key encrypts, every key
-decrypts. Unlike django-fernet-encrypted-fields it never falls back to returning ciphertext, and its
-keys are not derived from SECRET_KEY: a value no key can open raises DecryptionFailed.
-"""
+"""An encrypted JSON field on MultiFernet: the first of settings.FIELD_ENCRYPTION_KEYS encrypts, every key
+decrypts, and a value no key can open raises DecryptionFailed (never returned as ciphertext)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,8 @@
-"""The connection form: one class per vendor, generated from the `credential_fields` of that vendor's profile.
+"""The connection form: one class per vendor, built from the `credential_fields` of its profile.
 
-Adding a vendor never means writing a form: `connection_form_class(vendor)` builds one from the
-vendor client's declaration (label, secret, required, max length, help text of each credential).
-
-Secrets are write-only. Their inputs are rendered empty (`render_value=False`), a blank secret on
-edit keeps the stored value, and a typed value is never put back into the page, not even when the
-form comes back with errors. Stored secrets are bound to the scheme, host and port they were saved
-for: a base URL pointing elsewhere needs every secret typed again.
-
-Every message is our own (Django's stock ones read like "确保该变量包含不超过 100 字符").
+Secrets are write-only: rendered empty, kept when left blank on edit, never put back into the page, and bound
+to the origin they were saved for (a base URL pointing elsewhere needs them typed again). Every message is our
+own (Django's stock ones read like "确保该变量包含不超过 100 字符").
 """
 
 from __future__ import annotations

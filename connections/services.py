@@ -1,9 +1,7 @@
 """What the connection pages and commands do: create, change, enable/disable, delete, test, re-key.
 
-Plain functions with keyword-only arguments (HackSoft style). Each change and its audit entry are
-written in one transaction, so there is never a connection without its entry or the other way round.
-Audit details name the fields that changed, never their values; a changed base URL is the exception
-(old and new are recorded: an address is not a secret, and where secrets may go is what an auditor asks).
+Each change and its audit entry are written in one transaction. Audit details name the fields that changed,
+never their values, except a changed base URL (an address is not a secret; where secrets may go is).
 """
 
 from __future__ import annotations
@@ -52,8 +50,7 @@ class ConnectionNameTaken(Exception):
 
 @dataclass(frozen=True)
 class ConnectionInput:
-    """A validated create/edit: `credentials` holds the values typed; a secret not typed is kept;
-    `cleared_credentials` are removed."""
+    """A validated create/edit: `credentials` typed (a secret not typed is kept), `cleared_credentials` removed."""
 
     name: str
     base_url: str
@@ -62,9 +59,7 @@ class ConnectionInput:
     credentials: Mapping[str, str] = field(repr=False)
     cleared_credentials: frozenset[str] = frozenset()
 
-    def merged_credentials(
-        self, stored: Mapping[str, Any] | None, *, forget: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
+    def merged_credentials(self, stored: Mapping[str, Any] | None, *, forget: frozenset[str] = frozenset()) -> dict:
         """What is typed over what is stored, less what was cleared and the stored values in `forget`."""
         # Keys the vendor no longer declares are kept: dropping them would be a silent data loss.
         dropped = self.cleared_credentials | forget
@@ -229,10 +224,10 @@ VENDOR_TEXT_EXCERPT = 160
 _CONTROL_CHARACTERS = dict.fromkeys(range(32), " ")
 
 
-def vendor_text_excerpt(text: str, limit: int = VENDOR_TEXT_EXCERPT) -> str:
-    """`text` on one line, cut to `limit` characters with an ellipsis."""
+def vendor_text_excerpt(text: str) -> str:
+    """`text` on one line, cut to VENDOR_TEXT_EXCERPT characters with an ellipsis."""
     flat = " ".join(text.translate(_CONTROL_CHARACTERS).split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return flat if len(flat) <= VENDOR_TEXT_EXCERPT else flat[: VENDOR_TEXT_EXCERPT - 1].rstrip() + "…"
 
 
 def _refusal_before_sending(connection: VendorConnection) -> tuple[str, str] | None:
@@ -250,12 +245,8 @@ def _refusal_before_sending(connection: VendorConnection) -> tuple[str, str] | N
 
 
 def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> ConnectionTestResult:
-    """Authenticate at the vendor and make one cheap read; record result and latency, audit it.
-
-    Nothing is sent when the stored secrets belong to another address, or when the base URL's host resolves
-    to an address the vendor may not have (connections/addresses.py); every connection the client then opens
-    is checked again, so a DNS answer that changes after this check is caught too.
-    """
+    """Authenticate at the vendor and make one cheap read; record result and latency, audit it. Nothing is sent
+    when the stored secrets belong to another address or the base URL may not be reached (addresses.py)."""
     ok: bool
     latency_ms: int | None = None
     refusal = _refusal_before_sending(connection)
@@ -267,29 +258,28 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
         started = time.perf_counter()
         try:
             note = client.test_connection()
+            ok, message = True, vendor_text_excerpt(str(note)) if note else gettext("Connected.")
         except VendorError as error:
-            latency_ms = round((time.perf_counter() - started) * 1000)
             # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
             logger.info("connection %s test failed: %s", connection.pk, error)
             ok, message = False, vendor_text_excerpt(error.user_message())
-        else:
-            latency_ms = round((time.perf_counter() - started) * 1000)
-            ok, message = True, vendor_text_excerpt(str(note)) if note else gettext("Connected.")
+        latency_ms = round((time.perf_counter() - started) * 1000)
     result = ConnectionTestResult(
         ok=ok, message=message[:_MESSAGE_MAX], latency_ms=latency_ms, tested_at=timezone.now()
     )
     details = _details(via, vendor=connection.vendor, ok=result.ok, latency_ms=result.latency_ms)
     if refusal is not None:
         details["not_sent"] = refusal[0]
+    last_test = {
+        "last_tested_at": result.tested_at,
+        "last_test_ok": result.ok,
+        "last_test_message": result.message,
+        "last_test_latency_ms": result.latency_ms,
+    }
     with transaction.atomic():
         # A queryset update of the four result columns only: a test running while an admin saves an edit
         # must not write the credentials it loaded back over the new ones.
-        VendorConnection.objects.filter(pk=connection.pk).update(
-            last_tested_at=result.tested_at,
-            last_test_ok=result.ok,
-            last_test_message=result.message,
-            last_test_latency_ms=result.latency_ms,
-        )
+        VendorConnection.objects.filter(pk=connection.pk).update(**last_test)
         audit_record(
             user=user,
             action=AuditAction.CONNECTION_TESTED,
@@ -297,10 +287,8 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
             target=connection.name,
             details=details,
         )
-    connection.last_tested_at = result.tested_at
-    connection.last_test_ok = result.ok
-    connection.last_test_message = result.message
-    connection.last_test_latency_ms = result.latency_ms
+    for name, value in last_test.items():
+        setattr(connection, name, value)
     return result
 
 
@@ -308,11 +296,8 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
 
 
 def vendor_error_message(*, connection: VendorConnection, error: VendorError, user: User) -> str:
-    """The text a person reads where `connection` did not answer a lookup.
-
-    Admins get the vendor's reason. Everyone else, for a connection whose last test failed or an error
-    about credentials (which only an admin can fix), reads "This vendor is temporarily unavailable."
-    """
+    """The text a person reads where `connection` did not answer: admins get the vendor's reason; others read
+    "temporarily unavailable" for a failing connection or a credentials error (only an admin can fix those)."""
     if user is not None and user.has_perm(roles.PERM_MANAGE_CONNECTIONS):
         return error.user_message()
     if connection.failing or isinstance(error, VendorAuthError):
@@ -358,11 +343,8 @@ class KeyRotationResult:
 
 
 def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationResult:
-    """Re-encrypt every connection's credentials with the newest key in FIELD_ENCRYPTION_KEYS.
-
-    Works on the raw column text (MultiFernet.rotate), so no plaintext passes through the model field.
-    All or nothing: one row no key opens raises DecryptionFailed and rolls every row back.
-    """
+    """Re-encrypt every connection's credentials with the newest key, on the raw column text (no plaintext passes
+    through the model field). All or nothing: a row no key opens raises DecryptionFailed and rolls back."""
     newest = Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
     rewritten = already_current = 0
     with transaction.atomic():

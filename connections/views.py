@@ -1,7 +1,4 @@
-"""Vendor connection pages (Admins only): list, create, edit, enable/disable, delete, test.
-
-Thin views: a form validates, a service in connections/services.py acts and audits, a template shows.
-"""
+"""Vendor connection pages (Admins only): list, create, edit, enable/disable, delete, test."""
 
 from __future__ import annotations
 
@@ -59,16 +56,9 @@ def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "connections/connection_unreadable.html", context, status=500)
 
 
-def _name_taken_message() -> str:
-    return str(NAME_TAKEN_MESSAGE)
-
-
 def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> HttpResponse:
-    """Saving tests the values just saved and says plainly whether the vendor accepted them.
-
-    A connection the vendor refused stays saved (an admin may be half-way through setting it up), is marked
-    as failing, and the admin is taken back to its form to fix it.
-    """
+    """Saving tests the values just saved; one the vendor refused stays saved (an admin may be half-way through
+    setting it up) and the admin is taken back to its form."""
     name = connection.name
     if not connection.enabled:
         messages.info(request, _("“%(name)s” is saved. It is disabled, so it was not tested.") % {"name": name})
@@ -79,13 +69,6 @@ def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> 
             request,
             _("“%(name)s” is saved and the vendor accepted it: %(message)s")
             % {"name": name, "message": result.message},
-        )
-        return redirect("connections:list")
-    if result.ok is None:
-        messages.warning(
-            request,
-            _("“%(name)s” is saved. This vendor cannot be tested yet, so whether it accepts these settings is unknown.")
-            % {"name": name},
         )
         return redirect("connections:list")
     messages.error(
@@ -122,7 +105,7 @@ def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
         try:
             connection = services.connection_create(vendor=vendor, data=form.connection_input(), user=request.user)
         except services.ConnectionNameTaken:
-            form.add_error("name", _name_taken_message())
+            form.add_error("name", NAME_TAKEN_MESSAGE)
         else:
             return _tested_after_saving(request, connection)
     context = {"form": form, "vendor_label": vendor_profile(vendor).display_name, "connection": None, **NAV}
@@ -142,7 +125,7 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changed = services.connection_update(connection=connection, data=form.connection_input(), user=request.user)
         except services.ConnectionNameTaken:
-            form.add_error("name", _name_taken_message())
+            form.add_error("name", NAME_TAKEN_MESSAGE)
         else:
             if changed:
                 return _tested_after_saving(request, VendorConnection.objects.get(pk=connection.pk))

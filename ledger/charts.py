@@ -1,10 +1,8 @@
 """The member page's chart of a period, as server-rendered SVG (no JavaScript, no CDN, no inline styles).
 
-Two honest shapes, never a balance worked backwards from today's: where every row carries the vendor's balance
-after the change (Kingdee), a line of those balances; where rows carry no balance (Xiaoe, Xinyue), the net change
-of each day of the period in bars above and below zero. The x axis spans the period chosen, not the rows read.
-Values stay Decimal until they become pixel coordinates; ticks are integers computed with Python ints, so a
-hostile 10^30 neither overflows a Decimal context nor leaves a zero-height axis.
+Where every row carries the vendor's balance after the change (Kingdee), a line of those balances; otherwise the
+net change of each day in bars (never a balance worked backwards from today's). The x axis spans the period
+chosen. Ticks are Python ints, so a hostile 10^30 neither overflows a Decimal context nor flattens the axis.
 """
 
 from __future__ import annotations
@@ -56,13 +54,6 @@ def _escape(text: str) -> str:
 
 def format_integer(value: int) -> str:
     return f"{value:,}"
-
-
-def format_points(value: Decimal) -> str:
-    """Thousands separators, the vendor's decimals kept; no quantize (it raises beyond the context's precision)."""
-    if value == value.to_integral_value():
-        return format_integer(int(value))
-    return f"{value:,f}"
 
 
 def integer_ticks(low: Decimal, high: Decimal, wanted: int = TICKS_WANTED) -> list[int]:

@@ -1,20 +1,10 @@
 """Django's Redis cache, with one connection pool per process and a clear answer when Redis is down.
 
-One pool: Django keeps its cache objects per thread and context, and vendor calls run on pool threads in
-copied contexts (ledger.services.connections), so each of them built a new pool and opened a new Redis
-connection before its first command. `SharedConnectionPool` (Django's documented `pool_class` option) hands
-every cache object of the process the same pool for the same server; redis-py's pool is thread-safe and
-starts afresh in a forked worker.
-
-Redis down: Django's RedisCache has no option to ignore errors (django-redis's IGNORE_EXCEPTIONS is not
-available with it), so two thin subclasses decide what an error means:
-- `RedisCache` (the default cache: vendor tokens, their locks, rate limits) raises `CacheUnavailable`. A
-  token lock or a rate-limit slot that cannot be taken must not be assumed taken, so the vendor call is not
-  made and its panel says "try again shortly".
-- `SessionRedisCache` (sessions only, SESSION_CACHE_ALIAS) treats an error as a miss, in one log line:
-  sessions are `cached_db`, so the database has every session and the page goes on from there. Django's
-  cached_db catches errors only where it writes the session; a read falls through to the database and then
-  refills the cache, which would fail the page.
+Vendor calls run on pool threads in copied contexts, and Django keeps cache objects per thread and context:
+`SharedConnectionPool` (the `pool_class` option) gives them all one thread-safe pool per server. Django's
+RedisCache cannot ignore errors, so `RedisCache` (tokens, locks, rate limits) raises `CacheUnavailable` (a lock
+or slot not taken must not be assumed taken), and `SessionRedisCache` treats an error as a miss: sessions are
+`cached_db`, and cached_db would fail the page refilling the cache after a read from the database.
 """
 
 from __future__ import annotations
@@ -52,12 +42,8 @@ class SharedConnectionPool(redis.ConnectionPool):
 
 
 class CacheUnavailable(VendorUnavailable):
-    """The shared cache (Redis) cannot be reached.
-
-    A VendorUnavailable because what needs the shared cache is a vendor call (its token, its lock, its rate-limit
-    slot): raised there, it degrades that vendor's panel like any vendor outage. Anywhere else it is a server
-    error, as Redis being down is.
-    """
+    """The shared cache (Redis) cannot be reached; a VendorUnavailable, as what needs it is a vendor call (its token,
+    lock or rate-limit slot), whose panel then degrades like in any vendor outage."""
 
     default_message = _("Temporarily unavailable, please try again shortly.")
 
@@ -95,11 +81,7 @@ def _session_cache_missed(operation: str, error: CacheUnavailable) -> None:
 
 class SessionRedisCache(RedisCache):
     """The session cache: with Redis down, cached_db reads every session from the database and writes only there.
-
-    A session deleted (a logout) while Redis was unreachable stays in Redis until it expires; should Redis come
-    back with it (a network split, a restart from its dump file), that session would be valid again. The browser
-    that logged out no longer has its cookie.
-    """
+    (A session deleted while Redis was down may come back with Redis; the browser that logged out has no cookie.)"""
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
         try:

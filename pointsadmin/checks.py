@@ -11,8 +11,8 @@ LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 
 
 def cache_is_per_process() -> bool:
-    """Whether the default cache lives in each process's memory: then every worker keeps its own vendor tokens,
-    token locks and rate-limit counters (gunicorn.conf.py refuses several workers on it)."""
+    """Whether each process keeps its own vendor tokens, locks and rate limits (gunicorn.conf.py then refuses
+    several workers)."""
     return settings.CACHES["default"]["BACKEND"] == LOCAL_MEMORY_CACHE
 
 

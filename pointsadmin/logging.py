@@ -76,12 +76,8 @@ class RequestLogMiddleware:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line; `extra={"data": {...}}` is merged in.
-
-    An exception comes as one traceback, of the exception raised, and the one-line descriptions of the
-    exceptions it was raised from (`causes`): a chain of full tracebacks (a Redis error inside a database
-    error inside…) repeats the same frames for hundreds of lines.
-    """
+    """One JSON object per line; `extra={"data": {...}}` is merged in. An exception comes as one traceback and one
+    line per exception it was raised from (`causes`): a chain of full tracebacks repeats the same frames."""
 
     def format(self, record: logging.LogRecord) -> str:
         payload = {
@@ -101,10 +97,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
-def _causes(error: BaseException, limit: int = 10) -> list[str]:
-    """One line for each exception `error` was raised from or while handling, nearest first."""
+def _causes(error: BaseException) -> list[str]:
+    """One line for each exception `error` was raised from or while handling, nearest first (at most ten)."""
     causes: list[str] = []
-    while len(causes) < limit:
+    while len(causes) < 10:
         error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
         if error is None:
             break
@@ -113,11 +109,7 @@ def _causes(error: BaseException, limit: int = 10) -> list[str]:
 
 
 class RedactSecretsFilter(logging.Filter):
-    """A last line of defence: scrubs credential-looking values from every log message.
-
-    The code never logs secrets on purpose; this catches third-party libraries (urllib3 debug lines
-    with a query string, an exception text quoting a URL).
-    """
+    """A last line of defence: scrubs credential-looking values from every log message (third-party libraries)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -1,8 +1,5 @@
-"""The three roles and what each may do.
-
-Roles are groups holding permissions (created by ledger's data migration), so a site can also grant
-one permission to one person. Views check permissions, never group names.
-"""
+"""The three roles and what each may do: groups holding permissions (so one permission can be granted to one
+person); views check permissions, never group names."""
 
 from __future__ import annotations
 
@@ -33,11 +30,7 @@ _SUPPORT_PERMS = [PERM_LOOKUP_MEMBER]
 _MANAGER_PERMS = [*_SUPPORT_PERMS, PERM_VIEW_RANKINGS, PERM_VIEW_SHOP_LEDGER, PERM_EXPORT, PERM_REVEAL_MOBILE]
 _ADMIN_PERMS = [*_MANAGER_PERMS, PERM_VIEW_RAW, PERM_MANAGE_CONNECTIONS, PERM_VIEW_AUDIT, PERM_MANAGE_USERS]
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SUPPORT: _SUPPORT_PERMS,
-    MANAGER: _MANAGER_PERMS,
-    ADMIN: _ADMIN_PERMS,
-}
+ROLE_PERMISSIONS: dict[str, list[str]] = {SUPPORT: _SUPPORT_PERMS, MANAGER: _MANAGER_PERMS, ADMIN: _ADMIN_PERMS}
 
 # The group names stay English (they are data, and views never check them); people read these.
 ROLE_LABELS: dict[str, Promise] = {
@@ -66,8 +59,7 @@ def role_group(name: str) -> Group:
 
 
 def ensure_roles() -> None:
-    """Create the role groups with their permissions where missing (the data migration does this once;
-    this serves a database emptied since, e.g. by a transactional test's flush)."""
+    """Create the role groups with their permissions where missing (e.g. after a transactional test's flush)."""
     from django.contrib.auth.models import Group, Permission
 
     for role, permission_names in ROLE_PERMISSIONS.items():

@@ -19,14 +19,9 @@ def exit_on_configuration_error() -> None:
 
 
 def warm_up() -> None:
-    """Do once what every web process would otherwise do lazily on its first requests: import the views
-    and the database and cache drivers, compile the project's templates, load the translation catalogues.
-
-    Under gunicorn with `preload_app` this runs in the master, before the fork, so every worker (including
-    one restarted after `max_requests`) starts warm and shares these pages of memory; a cold worker spent
-    about half a second of CPU on its first page. Nothing here opens a database or cache connection: a
-    connection made before the fork would be shared by every worker.
-    """
+    """Import the views and drivers, compile the templates and load the catalogues once, in gunicorn's master
+    before the fork (`preload_app`), so every worker starts warm. No database or cache connection is opened:
+    one made before the fork would be shared by every worker."""
     from django.conf import settings
     from django.template import engines
     from django.urls import get_resolver

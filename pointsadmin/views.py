@@ -65,10 +65,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: Django's, which draws 500.html with no context processors, so nothing reads the session, the
-    user or the database (any of them may be what failed). Should even that fail (a missing static manifest),
-    a plain page: an exception raised here would be handled again by every middleware, each adding a traceback.
-    """
+    """handler500: Django's (500.html, no context processors: nothing reads what may have failed); should even that
+    fail, a plain page, as an exception here would be handled again by every middleware."""
     try:
         return defaults.server_error(request)
     except Exception as error:  # noqa: BLE001 - the last resort must answer

@@ -56,13 +56,9 @@ def vendor_pool() -> ThreadPoolExecutor:
 
 
 def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Outcome[T]]:
-    """Run independent vendor calls at once: wall time ≈ the slowest call, not the sum.
-
-    The last call runs in the caller's own thread, the others in the shared pool. Each pooled call runs in
-    a copy of the caller's context, so the request log still sees its vendor calls. Called from a pool thread
-    (a lookup panel asking for balance and history), the calls run one after the other instead: pool threads
-    waiting for each other could fill the pool and wait for ever.
-    """
+    """Run independent vendor calls at once, the last in the caller's thread, the others in the shared pool, each
+    in a copy of the caller's context (for the request log). From a pool thread they run one after the other:
+    pool threads waiting for each other could fill the pool and wait for ever."""
     if not calls:
         return {}
     if getattr(_this_thread, "in_vendor_pool", False):

@@ -1,16 +1,6 @@
-"""HTTP plumbing shared by the vendor clients (like django-anymail's base_requests.py): sessions, timeouts,
-bounded retries, rate limits, the token dance, and turning every failure into one of our VendorErrors.
-
-A vendor module subclasses HttpVendorClient (or CodeMessageClient, for replies shaped {"code", "msg", "data"})
-and writes only its endpoints, authentication and parsing:
-
-    payload = self.send("POST", "/upbot/api/GetUserClubPoints", json={...}, headers={...}, unwrap=self._unwrap)
-
-Error mapping (after Sentry's shared integrations; always `raise ... from err`):
-connection error → VendorUnavailable, timeout → VendorTimeout, 401/403 → VendorAuthError (VendorTokenRejected
-on a call made with a token), 429 → VendorRateLimited, 5xx → VendorUnavailable, anything unreadable →
-VendorBadResponse, a vendor error code → what the vendor's `unwrap` raises (VendorRejected, VendorAuthError…).
-"""
+"""HTTP plumbing shared by the vendor clients: sessions, timeouts, bounded retries, rate limits, tokens, and
+every failure mapped to a VendorError (connection error/5xx → VendorUnavailable, timeout → VendorTimeout,
+401/403 → VendorAuthError or VendorTokenRejected, 429 → VendorRateLimited, unreadable → VendorBadResponse)."""
 
 from __future__ import annotations
 
@@ -65,11 +55,8 @@ _sessions = threading.local()
 
 
 def session_for(config: ConnectionConfig) -> requests.Session:
-    """This thread's session for `config`: keep-alive connections are reused call after call.
-
-    requests.Session is not documented as thread-safe, hence one per thread. The key includes a hash of
-    the credentials and base URL, so an edited connection gets a fresh session (and the old one is closed).
-    """
+    """This thread's keep-alive session for `config` (requests.Session is not thread-safe); an edited connection
+    gets a fresh one."""
     pool: dict[int, tuple[str, requests.Session]] = _sessions.__dict__.setdefault("pool", {})
     key = fingerprint(config)
     entry = pool.get(config.id)
@@ -91,12 +78,8 @@ def session_for(config: ConnectionConfig) -> requests.Session:
 # --- retries ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often a call is repeated after a connection error, a 5xx or a 429, and how long we pause.
-
-    Only idempotent reads are retried. Every call the dashboard makes is a read (it never changes points),
-    including the vendors' POST endpoints, which are queries with a JSON body.
-    Timeouts are not retried: one already cost `config.timeout` seconds of a waiting support agent.
-    """
+    """Retries after a connection error, a 5xx or a 429. Every call is a read (POSTs too), so retrying is safe;
+    timeouts are not retried: one already cost `config.timeout` seconds of a waiting support agent."""
 
     retries: int = 2
     backoff_seconds: float = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
@@ -148,15 +131,13 @@ class _RetryLater(Exception):
 
 # --- the client base class ----------------------------------------------------------------------------
 class HttpVendorClient(VendorClient):
-    """A VendorClient speaking JSON over HTTP, with everything described in this module's docstring."""
+    """A VendorClient speaking JSON over HTTP."""
 
     # At most this many calls per period to one vendor app, across all workers (None: no limit known).
     rate_limit: ClassVar[RateLimit | None] = None
     # Statuses with a vendor-specific meaning, checked first and never retried (e.g. Kingdee's 519):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
-    read_retry: ClassVar[RetryPolicy] = READ_RETRY
-    token_retry: ClassVar[RetryPolicy] = TOKEN_RETRY
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
@@ -217,7 +198,7 @@ class HttpVendorClient(VendorClient):
     @property
     def tokens(self) -> TokenStore:
         if self._tokens is None:
-            policy = self.token_retry
+            policy = TOKEN_RETRY
             # One fetch at worst: every attempt's timeout plus the pauses between them.
             fetch_seconds = self.config.timeout * (policy.retries + 1) + policy.backoff_seconds * 2 ** (
                 policy.retries + 1
@@ -242,13 +223,12 @@ class HttpVendorClient(VendorClient):
         return self._limiter
 
     def send_token_request(self, method: str, path: str, **request: Any) -> Any:
-        """Call a token endpoint: it takes credentials, not a token, has its own retry policy and rate limit, and any
-        refusal there is a credentials problem."""
+        """Call a token endpoint: credentials, not a token; its own retry policy; a refusal is a credentials one."""
         return self.send(
             method,
             path,
             unwrap=self._unwrap_token_reply,
-            retry=self.token_retry,
+            retry=TOKEN_RETRY,
             with_token=False,
             rate_limited=False,
             **request,
@@ -264,21 +244,14 @@ class HttpVendorClient(VendorClient):
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
         headers: Headers | Callable[[], Headers] | None = None,
-        retry: RetryPolicy | None = None,
+        retry: RetryPolicy = READ_RETRY,
         with_token: bool = True,
         rate_limited: bool = True,
         hide: tuple[str, ...] = (),
     ) -> T:
-        """Call `path` on the connection's base URL and return `unwrap(reply)`.
-
-        `unwrap` checks the vendor's envelope (raising its VendorError for an error code) and returns the
-        data; its errors are never retried. `headers` may be a callable, for headers that must be fresh on
-        each attempt (Kingdee's signed timestamp and nonce). `with_token` says whether the call carries an
-        access token (then 401/403 mean "token refused", else "credentials refused"); `rate_limited` whether
-        it takes a slot of the vendor's rate limit (token endpoints have their own limits). `hide` lists extra
-        values (a token) to scrub from error texts, on top of the connection's secrets.
-        """
-        policy = retry or self.read_retry
+        """Call `path` on the base URL and return `unwrap(reply)` (its errors are never retried). `headers` may be a
+        callable, fresh on each attempt; `with_token`: 401/403 mean the token was refused; `hide`: values to scrub."""
+        secrets = self.secret_values() + tuple(h for h in hide if h)
         attempt = 0
         while True:
             try:
@@ -286,15 +259,12 @@ class HttpVendorClient(VendorClient):
                     method,
                     path,
                     unwrap=unwrap,
-                    params=params,
-                    json=json,
-                    headers=headers() if callable(headers) else headers,
-                    policy=policy,
-                    last=attempt >= policy.retries,
+                    request={"params": params, "json": json, "headers": headers() if callable(headers) else headers},
+                    policy=retry,
+                    attempt=attempt,
                     with_token=with_token,
                     rate_limited=rate_limited,
-                    hide=hide,
-                    attempt=attempt,
+                    secrets=secrets,
                 )
             except _RetryLater as later:
                 pause(later.pause)
@@ -306,20 +276,16 @@ class HttpVendorClient(VendorClient):
         path: str,
         *,
         unwrap: Callable[[JsonObject], T],
-        params: Mapping[str, str] | None,
-        json: Mapping[str, Any] | None,
-        headers: Headers | None,
+        request: Mapping[str, Any],
         policy: RetryPolicy,
-        last: bool,
+        attempt: int,
         with_token: bool,
         rate_limited: bool,
-        hide: tuple[str, ...],
-        attempt: int,
+        secrets: tuple[str, ...],
     ) -> T:
         if rate_limited and self.limiter is not None:
             # Every attempt counts: the vendor counts retries too.
             self.limiter.acquire()
-        secrets = self.secret_values() + tuple(h for h in hide if h)
         outcome = "error"
         started = time.perf_counter()
         try:
@@ -327,9 +293,7 @@ class HttpVendorClient(VendorClient):
                 response = self.session.request(
                     method,
                     self.config.base_url + path,
-                    params=params,
-                    json=json,
-                    headers=headers,
+                    **request,
                     timeout=self.config.timeout,
                     # Never follow a redirect: requests would resend custom auth headers (app-token, the
                     # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
@@ -340,7 +304,7 @@ class HttpVendorClient(VendorClient):
                 raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
             except requests.ConnectionError as err:
                 outcome = "connection_error"
-                if not last:
+                if attempt < policy.retries:
                     raise _RetryLater(policy.pause(attempt, None)) from None
                 raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
             except requests.RequestException as err:
@@ -349,16 +313,13 @@ class HttpVendorClient(VendorClient):
 
             status = response.status_code
             outcome = "ok" if 200 <= status < 300 else f"http_{status}"
-            self._check_status(
-                response, unwrap=unwrap, policy=policy, last=last, with_token=with_token, attempt=attempt
-            )
+            self._check_status(response, unwrap=unwrap, policy=policy, with_token=with_token, attempt=attempt)
             payload = self._decode(response)
             try:
-                result = unwrap(payload)
+                return unwrap(payload)
             except VendorError as error:
                 outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
                 raise
-            return result
         finally:
             vendor_call_finished.send(
                 sender=type(self),
@@ -374,7 +335,6 @@ class HttpVendorClient(VendorClient):
         *,
         unwrap: Callable[[JsonObject], Any],
         policy: RetryPolicy,
-        last: bool,
         with_token: bool,
         attempt: int,
     ) -> None:
@@ -391,7 +351,7 @@ class HttpVendorClient(VendorClient):
             retry_after = retry_after_seconds(response)
             wanted = policy.retry_on_rate_limit if status == 429 else True
             waitable = retry_after is None or retry_after <= policy.retry_after_cap_seconds
-            if wanted and waitable and not last:
+            if wanted and waitable and attempt < policy.retries:
                 raise _RetryLater(policy.pause(attempt, retry_after))
             error_class = VendorRateLimited if status == 429 else VendorUnavailable
             raise error_class(vendor=self.vendor, status=status)
@@ -399,17 +359,12 @@ class HttpVendorClient(VendorClient):
             raise bad_response(self.vendor, gettext("a redirect, HTTP %(status)s") % {"status": status})
         # Any other 4xx: the vendor's own error code if the body has one (unwrap raises it), else the status.
         try:
-            payload = self._decode(response)
+            unwrap(self._decode(response))
         except VendorBadResponse:
-            payload = None
-        if payload is not None:
-            try:
-                unwrap(payload)
-            except VendorBadResponse:
-                pass  # not the vendor's error envelope: report the status below
-            except VendorError as error:
-                error.status = status
-                raise
+            pass  # not JSON, or not the vendor's error envelope: report the status below
+        except VendorError as error:
+            error.status = status
+            raise
         raise VendorRejected(gettext("HTTP %(status)s") % {"status": status}, vendor=self.vendor, status=status)
 
     def _decode(self, response: requests.Response) -> JsonObject:
@@ -468,12 +423,8 @@ class CodeMessageClient(HttpVendorClient):
         if code == 0:
             return payload.get("data")
         message = self.vendor_message(payload.get("msg"), token)
-        error_class = VendorTokenRejected if token and self.token_refused(code, message) else VendorRejected
-        raise error_class(message, vendor=self.vendor, code=code)
-
-    def token_refused(self, code: int, message: str) -> bool:
-        """Whether an error code and message on a call made with a token say the token was refused."""
-        return self.token_error_text is not None and self.token_error_text.search(message) is not None
+        refused = token and self.token_error_text is not None and self.token_error_text.search(message)
+        raise (VendorTokenRejected if refused else VendorRejected)(message, vendor=self.vendor, code=code)
 
     def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
         """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""
@@ -492,8 +443,7 @@ class CodeMessageClient(HttpVendorClient):
 
 
 def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:
-    """A ResultPage whose total is checked against the rows: a total that cannot be true (fewer than the
-    rows seen, or a short page that is not the last) is corrected where possible and marked inexact."""
+    """A ResultPage whose total is checked against the rows: an impossible total is corrected and marked inexact."""
     seen_through = (page - 1) * page_size + len(items)
     if reported_total is None:
         # No total: if this page is short it is the last one, and then we know the total after all.

@@ -79,11 +79,8 @@ _MAX_TOKEN_SECONDS = 24 * 3600
 
 # --- the signature (VENDORS.md §3, from the vendor's own Java gateway client) ---------------------------
 def kingdee_encode(value: str) -> str:
-    """The gateway's encoder (GwURLEncoder), for keys, the path and the outer pass over values: keeps only
-    A-Za-z0-9 - _ . ~, upper-case %XX, space → "+" (UTF-8 for Chinese).
-
-    quote_plus with no extra safe characters is exactly that (Python always keeps "-_.~" and letters/digits).
-    """
+    """The gateway's GwURLEncoder (keys, the path, the outer pass over values): keeps A-Za-z0-9 - _ . ~, upper-case
+    %XX, space → "+", which is exactly quote_plus with no extra safe characters."""
     return quote_plus(value, safe="")
 
 
@@ -383,9 +380,8 @@ class KingdeeClient(HttpVendorClient):
 
 
 def newest_record(records: Sequence[PointsTransaction]) -> PointsTransaction:
-    """The record with the latest create_time; of records at the same time (the doc's example has dates only),
-    the one with the highest id. The doc promises no order of rows, so the first row is not taken as the
-    newest (a page is still assumed to hold the member's newest records: there is no sort parameter)."""
+    """The record with the latest create_time, then the highest id (the doc promises no order of rows, and its
+    example has dates only)."""
     return max(records, key=lambda record: (record.occurred_at, _id_order(record.record_id)))
 
 
@@ -396,9 +392,8 @@ def _id_order(record_id: str) -> tuple[int, int, str]:
 
 
 def _signed_change(occur: Decimal | None, before: Decimal | None, after: Decimal | None) -> Decimal | None:
-    """The signed change of a record. `occur` is this change, but its sign may be missing (subtractions
-    written as "20"): when integral (after) and last_integral (before) are both present, a fall between them
-    makes the change negative. An explicit "-" in occur is kept; occur missing: after - before."""
+    """The signed change: `occur`, negative when it has a "-" or the balance fell (subtractions may be written
+    "20"); with no occur, after - before."""
     difference = after - before if after is not None and before is not None else None
     if occur is None:
         return difference

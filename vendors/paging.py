@@ -1,10 +1,6 @@
-"""Reading every page of a vendor list for an export, without drift.
-
-An export reads page 1, 2, 3… of a list that is newest first, while records keep arriving. A record arriving
-between two pages pushes every row one place down, so the next page starts with the last row of the page
-before (a duplicate), and an end of "the end of today" lets such records in. So the period's end is pinned to
-the moment the export starts (what arrives later is after it, and outside), and a row already written is left
-out when it comes round again.
+"""Reading every page of a newest-first vendor list for an export, without drift: a record arriving between two
+pages pushes every row one place down. So the period's end is pinned to the moment the export starts, and a row
+already written is left out when it comes round again.
 """
 
 from __future__ import annotations

@@ -60,9 +60,9 @@ def as_mapping(value: Any, what: FieldName, *, vendor: str) -> Mapping[str, Any]
     return value
 
 
-def as_list(value: Any, what: FieldName, *, vendor: str, allow_null: bool = True) -> list[Any]:
-    """A JSON array; null reads as empty where a vendor uses it for "no rows"."""
-    if value is None and allow_null:
+def as_list(value: Any, what: FieldName, *, vendor: str) -> list[Any]:
+    """A JSON array; null reads as empty (vendors use it for "no rows")."""
+    if value is None:
         return []
     if not isinstance(value, list):
         raise bad_response(vendor, what)
@@ -130,8 +130,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def as_text(value: Any, what: FieldName, *, vendor: str, default: str = "", limit: int | None = None) -> str:
-    """A string field; numbers are accepted as their text (ids come both ways), null as `default`.
-    With `limit`, longer text is cut with an ellipsis (names, descriptions: shown, never looked up)."""
+    """A string field; numbers are accepted as their text (ids come both ways), null as `default`; with `limit`,
+    longer text is cut with an ellipsis."""
     if value is None:
         return default
     if isinstance(value, bool):

@@ -1,17 +1,9 @@
 """A client-side rate limit per vendor app, shared by every worker process and host through Django's cache.
 
-Counters are kept per time bucket (a tenth of the period by default) with cache.add + cache.incr, which are
-atomic on Redis and on the local-memory cache. A call first takes a slot (incr), then sums the buckets of
-the window (get_many); over the limit, it gives the slot back (decr) and waits for the oldest bucket to
-leave the window, for a bounded time, then raises VendorRateLimited.
-
-Why `buckets + 2` buckets are summed, not `buckets`: calls are counted by bucket, but the vendor counts any
-window of `period` seconds, which can straddle `buckets + 1` buckets. Summing only the last `buckets` would
-let a full burst at the end of one bucket and another at the start of the bucket `period` later through:
-twice the limit within one period. With `buckets + 1` every window shorter than `period` is covered; the one
-more bucket covers windows up to `period + width`, a margin for network jitter and the clocks of different
-hosts (bucket numbers come from each host's clock, kept in step by NTP). The price is at most ~20% of the
-vendor's allowance, which we never get near in normal use.
+Counters are kept per time bucket (a tenth of the period) with cache.add + cache.incr, atomic on Redis and
+locmem. A call takes a slot, sums the window's buckets, and over the limit gives the slot back and waits, for
+a bounded time, then raises VendorRateLimited. `buckets + 2` buckets are summed: the vendor counts any window
+of `period` seconds, which can straddle `buckets + 1` buckets, and one more is a margin for hosts' clocks.
 """
 
 from __future__ import annotations

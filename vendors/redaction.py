@@ -43,9 +43,8 @@ def _exception_chain(err: BaseException) -> Iterator[BaseException]:
 
 
 def scrubbed(err: BaseException, secrets: tuple[str, ...] = ()) -> BaseException:
-    """`err` with query strings and secrets removed from every message of its chain, before it becomes the
-    __cause__ of our error: requests and urllib3 quote the full URL ("Max retries exceeded with url:
-    /token?app_id=…&secret_key=…"), and tracebacks print the whole chain."""
+    """`err` with query strings and secrets removed from every message of its chain (requests and urllib3 quote
+    the full URL, and tracebacks print the whole chain)."""
     for link in _exception_chain(err):
         link.args = tuple(scrub_text(arg, secrets) if isinstance(arg, str) else arg for arg in link.args)
         for name in ("url", "message", "_message"):

@@ -1,20 +1,11 @@
-"""Access tokens cached per connection in Django's cache (Redis in production: one token for every worker
-and host), refreshed shortly before they expire, fetched by one caller at a time.
+"""Access tokens cached per connection in Django's cache (one token for every worker and host), refreshed
+shortly before they expire, fetched by one caller at a time.
 
-Why one token for the whole deployment: Xinyue and Xiaoe kill the previous token five minutes after a new
-one is issued, and their token endpoints are rate limited (Xiaoe 100 calls per 10 minutes, Kingdee
-reportedly ~2 a minute; VENDORS.md §1-3). Fifty requests finding no token must cause one fetch, not fifty:
-the first takes a lock with cache.add (atomic on Redis and locmem), the others poll the cache for a bounded
-time. Only the lock holder writes the token, and it looks again under the lock before fetching, so a token
-the vendor refused is replaced once however many callers saw the refusal at the same moment.
-
-A failed fetch is remembered in the cache too, so that the waiters and every worker get the same error
-instead of each trying again: for a minute when the vendor refused the credentials or limited us (a token
-endpoint with its own tight limit must not be hammered by bad credentials), for a few seconds otherwise.
-token_retry_after() tells a connection's page when the next attempt will be made.
-
-Cache keys hold the connection id and a keyed hash of the credentials (see fingerprint()), never a secret;
-editing a connection's credentials therefore starts from a fresh token (and forgets a remembered failure).
+Xinyue and Xiaoe kill the previous token five minutes after a new one is issued and rate limit their token
+endpoints (VENDORS.md §1-3): fifty callers finding no token cause one fetch, under a cache.add lock; the others
+poll. A failed fetch is remembered too (a minute for refusals and rate limits, seconds otherwise), so that
+every worker gets the same error instead of hammering the endpoint. Cache keys hold a keyed hash of the
+credentials, never a secret; edited credentials start from a fresh token.
 """
 
 from __future__ import annotations
@@ -45,10 +36,8 @@ def now() -> float:
 
 
 def fingerprint(config: ConnectionConfig) -> str:
-    """A short keyed hash of what a token and a session depend on: vendor, base URL and credentials.
-
-    Keyed with SECRET_KEY (salted_hmac) so that a cache dump cannot be used to test guesses of a secret.
-    """
+    """A short hash of vendor, base URL and credentials, keyed with SECRET_KEY so that a cache dump cannot be used
+    to test guesses of a secret."""
     return _fingerprint(config.vendor, config.base_url, tuple(sorted(config.credentials.items())), settings.SECRET_KEY)
 
 
@@ -70,15 +59,10 @@ class AccessToken:
     def __repr__(self) -> str:  # a token is a credential: keep it out of reprs and tracebacks
         return f"AccessToken(expires_at={self.expires_at!r})"
 
-    @classmethod
-    def expiring_in(cls, value: str, seconds: float) -> AccessToken:
-        return cls(value=value, expires_at=now() + seconds)
-
 
 @dataclass(frozen=True)
 class _SharedToken:
-    """The cache entry of a connection's token. `issued` tells two fetches apart even if the vendor
-    hands out the same value again."""
+    """A connection's cached token; `issued` tells two fetches of the same value apart."""
 
     value: str
     refresh_at: float  # unix seconds
@@ -99,12 +83,7 @@ def _scope(config: ConnectionConfig) -> str:
 
 
 class TokenStore:
-    """The cached token of one connection, as seen by one client (one request or export).
-
-    `get` returns the shared token, fetching one if there is none; `invalidate` tells the store that the
-    vendor refused a token it handed out, so that the next `get` replaces it (unless another caller already
-    has). `fetch` asks the vendor for a new token (with no retry on auth).
-    """
+    """The cached token of one connection, as seen by one client (one request or export)."""
 
     KEY_PREFIX = "vendors:token"
     # Refresh this long before the vendor's expiry, so a call never goes out with a token about to expire.
@@ -120,15 +99,8 @@ class TokenStore:
     RENEWAL_INTERVAL_SECONDS = 180
     POLL_SECONDS = 0.05
 
-    def __init__(
-        self,
-        *,
-        config: ConnectionConfig,
-        fetch: Callable[[], AccessToken],
-        fetch_seconds: float,
-    ) -> None:
-        """`fetch_seconds` bounds one fetch (timeouts and retries): the lock lives that long, and waiters
-        wait that long before giving up."""
+    def __init__(self, *, config: ConnectionConfig, fetch: Callable[[], AccessToken], fetch_seconds: float) -> None:
+        # `fetch_seconds` bounds one fetch: the lock lives that long, and waiters wait that long.
         self.vendor = config.vendor
         scope = _scope(config)
         self.key = f"{self.KEY_PREFIX}:{scope}"
@@ -206,21 +178,14 @@ class TokenStore:
 
     # --- refusals ----------------------------------------------------------------------------------
     def invalidate(self, stale: str) -> None:
-        """The vendor refused `stale`: this store will not hand it out again. Nothing is deleted from the
-        cache: the next get() replaces the shared token under the lock if it is still `stale`, and otherwise
-        uses what another caller already put there (deleting a fresh token would only cause one more fetch,
-        and at Xinyue and Xiaoe kill the fresh one)."""
+        """The vendor refused `stale`: never hand it out again. The cache is left alone: the next get() replaces it
+        under the lock, or uses what another caller put there (deleting that would kill a fresh token)."""
         self._refused.add((stale, self._handed_out.get(stale, "")))
 
     def may_renew(self, stale: str) -> bool:
-        """Whether a refusal that may or may not be about the token (Xinyue answers a dead token and a bad
-        request alike, VENDORS.md §1) may lead to a new token now.
-
-        Yes if the shared token is no longer `stale` (another caller renewed it: using theirs costs nothing);
-        yes for the first such refusal of `stale` in RENEWAL_INTERVAL_SECONDS, and for every caller refused with
-        that same token meanwhile (they wait for the one renewal); no otherwise, so that a request the vendor
-        rejects for what it asks cannot make every page fetch a token.
-        """
+        """Whether a refusal that may not be about the token (Xinyue, VENDORS.md §1) may lead to a new token: yes if
+        another caller renewed it, or for the first refusal of `stale` in RENEWAL_INTERVAL_SECONDS (and those
+        refused with it meanwhile); otherwise no, so that a bad request cannot make every page fetch a token."""
         shared = self._shared()
         if shared is None or shared.value != stale or shared.issued != self._handed_out.get(stale, shared.issued):
             return True
@@ -234,8 +199,7 @@ def _failure_key(config: ConnectionConfig) -> str:
 
 
 def token_retry_after(config: ConnectionConfig) -> datetime | None:
-    """When the connection will next ask the vendor for a token after a failed fetch that every worker
-    remembers (None: no failure remembered), for the connection's page to say so."""
+    """When the connection will next ask for a token after a remembered failed fetch (None: none remembered)."""
     failure = cache.get(_failure_key(config))
     if not isinstance(failure, Mapping) or not isinstance(failure.get("retry_at"), int | float):
         return None
@@ -274,9 +238,9 @@ def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
     )
 
 
-def access_token_from(data: Any, *, vendor: str, default_lifetime: int = 7200) -> AccessToken:
-    """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe). A missing or silly lifetime gets the
-    documented 7,200 seconds (VENDORS.md §1, §2)."""
+def access_token_from(data: Any, *, vendor: str) -> AccessToken:
+    """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe); a missing or silly lifetime is the documented
+    7,200 seconds (VENDORS.md §1, §2)."""
     from vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
 
     data = as_mapping(data, "data", vendor=vendor)
@@ -285,5 +249,5 @@ def access_token_from(data: Any, *, vendor: str, default_lifetime: int = 7200) -
         raise bad_response(vendor, "data.access_token")
     lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=vendor)
     if lifetime is None or lifetime <= 0:
-        lifetime = default_lifetime
-    return AccessToken.expiring_in(token, lifetime)
+        lifetime = 7200
+    return AccessToken(value=token, expires_at=now() + lifetime)

@@ -83,14 +83,9 @@ class XinyueClient(CodeMessageClient):
         return dict(body), {"Authorization": token}
 
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
-        """A data call, repeated once with a new token when the token may be what the vendor refused.
-
-        No "token expired" code is documented, and a dead token (killed five minutes after anyone fetched a new
-        one for the same appid) may well come back as the generic 1001 (VENDORS.md §1). So any ret != 0 gets a
-        new token and one retry, unless the tokens say that this connection renewed one a moment ago for the
-        same reason (TokenStore.may_renew): then the vendor meant the request, and its error is shown.
-        """
-
+        """A data call, repeated once with a new token when the token may be what the vendor refused: no "token
+        expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md §1). Not when
+        this connection renewed one a moment ago for the same reason (TokenStore.may_renew)."""
         token = self.tokens.get()
         try:
             return self._post_with(path, body, token)

@@ -1,10 +1,5 @@
-"""`manage.py rotate_encryption_key`: re-encrypt every connection's credentials with the newest key.
-
-Key rotation, step by step:
-1. put a new key first in FIELD_ENCRYPTION_KEYS, keeping the old ones after it, on every host;
-2. run this command (once, anywhere): every row is re-encrypted with the new key;
-3. remove the old keys from FIELD_ENCRYPTION_KEYS.
-"""
+"""`manage.py rotate_encryption_key`: re-encrypt every connection's credentials with the newest key (put it first
+in FIELD_ENCRYPTION_KEYS on every host, run this once, then remove the old keys)."""
 
 from __future__ import annotations
 
