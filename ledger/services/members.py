@@ -18,6 +18,7 @@ from vendors.base import VendorClient, VendorProfile, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
 from vendors.paging import distinct_records, pinned_to_now
+from vendors.parsing import mainland_mobile
 from vendors.registry import vendor_profiles
 from vendors.results import (
     HistoryQuery,
@@ -166,9 +167,12 @@ class MemberPanel:
 
     @property
     def mobile(self) -> str:
+        """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
         for item in (self.balance, *self.transactions):
             if item is not None and item.mobile:
                 return item.mobile
+        if self.member.kind == LookupKind.MOBILE and self.found:
+            return mainland_mobile(self.member.value) or ""
         return ""
 
 

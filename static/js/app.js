@@ -23,6 +23,11 @@
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     if (document.getElementById("global-search")) return; // the top bar's box has it
     var target = event.target;
+    // "/" in the page's own empty box (focused on arrival) is the shortcut, not the start of a search.
+    if (target && target.id === "member-search-q" && !target.value) {
+      event.preventDefault();
+      return;
+    }
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     var box = document.getElementById("member-search-q");
     if (box) {

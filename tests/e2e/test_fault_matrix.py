@@ -129,7 +129,7 @@ def test_a_failing_vendor_degrades_only_its_own_panel(sandbox, connections, mana
     elif case.fault:
         sandbox.set_knobs(vendor, fault=case.fault)
 
-    lookup = client.get("/members/", {"q": member})
+    lookup = client.get("/members/", {"q": member, "all": "1"})
     assert lookup.status_code == 200
     html = lookup.content.decode()
     panel = _panel(html, failing.pk)
