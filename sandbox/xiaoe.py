@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from sandbox import xiaoe_users
 from sandbox.core import (
     Account,
     Endpoint,
@@ -28,7 +29,6 @@ from sandbox.core import (
     text_time,
     with_headers,
 )
-from sandbox import xiaoe_users
 from sandbox.data import BEIJING, Record
 
 ERRORS: dict[str, dict[str, Any]] = {

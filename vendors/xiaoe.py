@@ -30,8 +30,8 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     bad_response,
-    raw_row,
     mainland_mobile,
+    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
