@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
+from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError, VendorQueryError, VendorRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
@@ -187,17 +188,11 @@ class XiaoeClient(CodeMessageClient):
         return gettext("Token accepted; %(count)s members have a points account.") % {"count": total}
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        """By mobile: the user xe.user.info.get finds, then that user's balance and history. By user id with no
-        history asked for (the mobile reveal): the balance with the user's phone and name."""
+        """By mobile: the user xe.user.info.get finds, then that user's balance and history. By user id: the
+        balance and history with, at the same time, the user's phone and name (the member page shows the mobile
+        masked, with its reveal)."""
         if member.kind != LookupKind.MOBILE:
-            summary = super().member_summary(member=member, query=query)
-            if query is not None or summary.balance.value is None:
-                return summary
-            try:
-                user = self.user_info({"user_id": self._user_id(member)})
-            except VendorError as error:
-                return MemberSummary(balance=Outcome(error=error), history=None)
-            return _with_user(summary, user, self.config.id)
+            return self._summary_by_user_id(member, query)
         try:
             user = self.user_by_mobile(member.value)
         except VendorError as error:
@@ -207,6 +202,22 @@ class XiaoeClient(CodeMessageClient):
             return MemberSummary(balance=Outcome(value=None), history=nobody)
         summary = super().member_summary(member=MemberRef(LookupKind.USER_ID, user.user_id), query=query)
         return _with_user(summary, user, self.config.id)
+
+    def _summary_by_user_id(self, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
+        calls: dict[str, Any] = {
+            "balance": lambda: self.member_balance(member=member),
+            "user": lambda: self.user_info({"user_id": self._user_id(member)}),
+        }
+        if query is not None:
+            calls["history"] = lambda: self.member_history(member=member, query=query)
+        outcomes = call_vendors_concurrently(calls)
+        summary = MemberSummary(balance=outcomes["balance"], history=outcomes.get("history"))
+        user = outcomes["user"]
+        if user.error is not None:
+            # The mobile is an extra on the member page and the panel; the reveal (no history) needs it.
+            return MemberSummary(balance=Outcome(error=user.error), history=None) if query is None else summary
+        # A user with no points account is not made a member by their contact details alone.
+        return _with_user(summary, user.value, self.config.id) if summary.balance.value is not None else summary
 
     def user_by_mobile(self, mobile: str) -> XiaoeUser | None:
         """The user whose phone is `mobile`, or None. The docs warn that a phone may be stored with its country

@@ -292,3 +292,30 @@ def test_panels_announce_themselves_and_ids_have_copy_buttons(support_client, ve
     assert '<div id="lookup-found" class="grid member-panels" aria-live="polite">' in html
     assert 'data-copy="M001"' in html
     assert "<script>" not in html  # behaviour lives in static/js/app.js (a CSP without inline scripts)
+
+
+def test_the_xiaoe_member_page_shows_the_mobile_masked_with_its_reveal(
+    manager_client, support_client, vendor_http, xiaoe_connection
+):
+    xiaoe_user(vendor_http, stored_phone=f"+86-{MOBILE}")
+    url = reverse("ledger:member_detail", args=[xiaoe_connection.pk, USER])
+    html = manager_client.get(url).content.decode()
+    balance = re.search(r'<section class="card balance-card">.*?</section>', html, re.S).group(0)
+    assert "138****5678" in balance
+    assert MOBILE not in html
+    assert reverse("ledger:reveal_mobile") in balance  # a manager may reveal it (audited)
+    support = support_client.get(url).content.decode()
+    assert "138****5678" in support
+    assert reverse("ledger:reveal_mobile") not in support  # support may not
+
+
+def test_a_failing_user_lookup_leaves_the_xiaoe_member_page_its_balance(manager_client, vendor_http, xiaoe_connection):
+    xiaoe_token(vendor_http)
+    vendor_http.post(USER_INFO_URL, status=503)
+    vendor_http.post(XIAOE_BATCH_URL, json=xiaoe_balances_reply([USER]))
+    vendor_http.post(FLOW_URL, json={"code": 0, "msg": "ok", "data": {"list": [], "page": {"total": 0}}})
+    response = manager_client.get(reverse("ledger:member_detail", args=[xiaoe_connection.pk, USER]))
+    assert response.status_code == 200
+    balance = re.search(r'<section class="card balance-card">.*?</section>', response.content.decode(), re.S).group(0)
+    assert "alert error" not in balance
+    assert "138****" not in balance
