@@ -143,7 +143,8 @@ def test_a_failing_vendor_degrades_only_its_own_panel(sandbox, connections, mana
     html = lookup.content.decode()
     if case.name == "empty result":
         missing = re.search(r'<p class="muted lookup-missing".*?</p>', html, re.S)
-        assert missing and failing.name in missing.group(0), html
+        assert missing, html
+        assert failing.name in missing.group(0), missing.group(0)
         assert f'id="panel-{failing.pk}"' not in html
     elif case.lookup_text:
         panel = _panel(html, failing.pk)
