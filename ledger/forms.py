@@ -136,6 +136,8 @@ class MemberSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     connection = forms.IntegerField(label=_("Vendor account"), required=False, min_value=1, max_value=2**31 - 1)
+    # Every vendor's panel rendered on the server before the page is sent (browsers without JavaScript).
+    all = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

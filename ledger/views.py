@@ -65,14 +65,15 @@ def table_errors(form: Any, outcome: Outcome[Any] | None) -> list[str]:
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_search(request: HttpRequest) -> HttpResponse:
+    """The lookup page. Whatever brings a reader here (the search box, a link, a reload, Back) it answers at
+    once with a placeholder per vendor that loads its own panel (hx-trigger="load"), so that one slow vendor
+    delays nobody; only `?all=1`, the <noscript> link, asks every vendor before answering."""
     form = forms.MemberSearchForm(request.GET)
     identifier = ""
     connections: list[Any] = []
     panels: list[members.MemberPanel] = []
     not_asked: list[members.NotAsked] = []
-    # With JavaScript (any htmx request, boosted ones included) each panel loads on its own; without it,
-    # the page calls every vendor at once and renders them all.
-    lazy = bool(request.htmx)
+    all_at_once = form.is_valid() and form.cleaned_data["all"]
     if form.is_valid() and form.cleaned_data["q"]:
         identifier = form.cleaned_data["q"]
         plan = members.plan_lookup(identifier=identifier, connection_id=form.cleaned_data.get("connection"))
@@ -83,18 +84,24 @@ def member_search(request: HttpRequest) -> HttpResponse:
             target=identifier,
             details={"connections": [connection.pk for connection in connections]},
         )
-        if not lazy:
+        if all_at_once:
             panels = members.member_panels(vendor_members=plan.vendor_members)
     context = {
         "form": form,
         "identifier": identifier,
         "connections": connections,
-        "panels": panels,
+        "found_panels": [panel for panel in panels if panel.state == "found"],
+        "error_panels": [panel for panel in panels if panel.state == "error"],
+        "missing_panels": [panel for panel in panels if panel.state == "missing"],
         "not_asked": not_asked,
-        "lazy": lazy,
+        "lazy": not all_at_once,
+        "recent_lookups": members.recent_lookups(user=request.user) if not identifier else [],
+        "searches_by": members.searches_by_vendor(),
         # The search box shows what was typed, even a mobile: the user typed it.
         "search_query": request.GET.get("q", "")[:100],
         "nav_section": "members",
+        # The page has its own search box: the top bar leaves its out.
+        "hide_topbar_search": True,
     }
     return render_list(request, "ledger/member_search.html", context, partial="lookup-results")
 
@@ -103,6 +110,9 @@ def member_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(roles.PERM_LOOKUP_MEMBER, raise_exception=True)
 def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """One vendor's panel. For htmx, a panel that found the member is appended to the hits and one that did not
+    adds its name to the quiet "not found" line (out-of-band swaps, so hits come first in the order they
+    answer); an error replaces the placeholder where it stands, with its Retry."""
     form = forms.MemberSearchForm(request.GET)
     if not form.is_valid() or not form.cleaned_data["q"]:
         panel_error = gettext("Type an identifier of at most 100 characters.")
@@ -123,7 +133,8 @@ def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
         connection=vendor_member.connection,
         details={"found": panel.found, "failed": panel.error is not None},
     )
-    response = render(request, "ledger/_member_panel.html", {"panel": panel})
+    context = {"panel": panel, "placed": bool(request.htmx) and panel.state != "error"}
+    response = render(request, "ledger/_member_panel.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

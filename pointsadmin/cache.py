@@ -46,6 +46,10 @@ class CacheUnavailable(VendorUnavailable):
     lock or rate-limit slot), whose panel then degrades like in any vendor outage."""
 
     default_message = _("Temporarily unavailable, please try again shortly.")
+    message_is_ours = True  # not the vendor's fault nor its words: the panel says this sentence as it is
+
+    def reader_message(self, vendor_name: object) -> str:
+        return str(self.message)
 
 
 def _unavailable_on_redis_error(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from sandbox import xiaoe_users
 from sandbox.core import (
     Account,
     Endpoint,
@@ -220,6 +221,8 @@ API = VendorApi(
         ("GET", "/token"): Endpoint(token, data=False),
         ("POST", "/xe.account.info.batch/1.0.0"): Endpoint(balances, data=True),
         ("POST", "/xe.account.flow.list/1.0.0"): Endpoint(flows, data=True),
+        # Member by phone, user id or WeChat ids (VENDORS.md §2), in its own module.
+        ("POST", xiaoe_users.PATH): Endpoint(xiaoe_users.user_info, data=True),
     },
     errors=ERRORS,
     # 500 data calls per 10 s per app (the seed doc); 100 token calls per 10 minutes (VENDORS.md §2).

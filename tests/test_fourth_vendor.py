@@ -93,15 +93,17 @@ def test_an_admin_adds_and_tests_a_connection_of_the_fourth_vendor(admin_client,
     assert API_KEY not in html
 
 
-def test_the_search_box_hint_names_what_the_fourth_vendor_finds_members_by(support_client):
+def test_the_search_box_hint_names_what_the_fourth_vendor_finds_members_by(support_client, manager_client):
     html = support_client.get(reverse("ledger:member_search")).content.decode()
-    assert 'placeholder="openid, user id, member id, mobile number or card number — press / to focus"' in html
-    assert '<label for="member-search-q">openid, user id, member id, mobile number or card number</label>' in html
+    assert '<label for="member-search-q">openid, user id, mobile number, member id or card number</label>' in html
+    # The top bar's box, on the pages that have it (the lookup page has its own box instead).
+    html = manager_client.get(reverse("ledger:rankings")).content.decode()
+    assert 'placeholder="openid, user id, mobile number, member id or card number — press / to focus"' in html
 
 
 def test_a_lookup_asks_the_fourth_vendor_and_shows_its_panel(support_client, acme_http, acme_connection):
     fake_card(acme_http, page_size="5")
-    html = support_client.get(reverse("ledger:member_search"), {"q": CARD}).content.decode()
+    html = support_client.get(reverse("ledger:member_search"), {"q": CARD, "all": "1"}).content.decode()
     assert "Acme desk" in html
     assert "120" in html
     assert "+30" in html
@@ -121,7 +123,7 @@ def test_an_identifier_the_fourth_vendor_cannot_take_is_not_sent_and_the_page_sa
 ):
     html = " ".join(support_client.get(reverse("ledger:member_search"), {"q": "13812345678"}).content.decode().split())
     assert "No enabled connection can look this identifier up." in html
-    assert "Acme desk (by card number)" in html
+    assert "Acme desk can only search by card number." in html
     assert not acme_http.calls
 
 

@@ -58,6 +58,8 @@ class MemberIdentifier:
     kind: LookupKind
     label: str | Promise
     pattern: str = ""
+    # A form only this vendor issues: text it matches is asked of this vendor alone.
+    exclusive: bool = False
 
     def matches(self, text: str) -> bool:
         if self.kind == LookupKind.MOBILE:
@@ -124,6 +126,11 @@ class VendorProfile:
     def offers_member_data(self) -> bool:
         return bool(self.capabilities & MEMBER_DATA)
 
+    def claims(self, identifier: str) -> bool:
+        """Whether `identifier` is in a form only this vendor issues (then no other vendor is asked)."""
+        text = identifier.strip()
+        return any(i.exclusive and i.matches(text) for i in self.identifiers)
+
     def lookup_kind(self, identifier: str) -> LookupKind | None:
         """How this vendor would look up `identifier` typed in the search box, or None if it can't."""
         text = identifier.strip()
@@ -135,7 +142,7 @@ class VendorProfile:
     def searches_by(self) -> str:
         """What the vendor finds members by, in words ("member id or mobile number"): the lookup page names the
         connections it did not ask, and why, so that a page without them is not read as "not a member there"."""
-        return spoken_list([str(identifier.label) for identifier in self.identifiers])
+        return spoken_list(list(dict.fromkeys(str(identifier.label) for identifier in self.identifiers)))
 
     @property
     def found_by(self) -> str:

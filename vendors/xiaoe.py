@@ -6,7 +6,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
-from vendors.exceptions import VendorQueryError
+from vendors.calls import call_vendors_concurrently
+from vendors.exceptions import VendorError, VendorQueryError, VendorRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     DESCRIPTION_MAX_LENGTH,
@@ -30,11 +31,12 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     bad_response,
+    mainland_mobile,
     raw_row,
     shanghai_datetime,
     shanghai_text,
 )
-from vendors.ratelimit import RateLimit
+from vendors.ratelimit import CacheRateLimiter, RateLimit
 from vendors.results import (
     Capability,
     ConnectionConfig,
@@ -43,6 +45,8 @@ from vendors.results import (
     LookupKind,
     MemberBalance,
     MemberRef,
+    MemberSummary,
+    Outcome,
     PointsTransaction,
     RankingField,
     RankingQuery,
@@ -53,6 +57,15 @@ from vendors.tokens import AccessToken, access_token_from
 AUTH_PATH = "/token"
 BALANCES_PATH = "/xe.account.info.batch/1.0.0"
 FLOW_PATH = "/xe.account.flow.list/1.0.0"
+USER_INFO_PATH = "/xe.user.info.get/1.0.0"
+
+# What xe.user.info.get is asked to return (field_list is required, VENDORS.md §2). The docs write it as
+# "{...}" without its contents: sent as a list of field names (unconfirmed; change it here if the live
+# server wants an object).
+USER_FIELDS = ["phone", "nickname", "name", "is_seal"]
+# Unconfirmed (VENDORS.md §2): how the vendor says "no such user" is not documented. A non-zero code whose
+# text says the user does not exist is read as "not found", like an empty reply; any other code is an error.
+_NO_USER_TEXT = re.compile(r"(?i)不存在|未找到|not (?:exist|found)|no such user")
 
 # Unconfirmed (VENDORS.md §2): the flow.list docs' parameter table says INTEGRAL, their examples INTERGRAL.
 # The table is the normative part; if the live server turns out to want the example's spelling, change it here.
@@ -70,6 +83,28 @@ _FLOW_TYPES = {1: Direction.ADD, 2: Direction.SUBTRACT, 3: Direction.FREEZE}
 _FLOW_TYPE_CODES = {direction: code for code, direction in _FLOW_TYPES.items()}
 
 
+@dataclass(frozen=True)
+class XiaoeUser:
+    """A user as xe.user.info.get describes them."""
+
+    user_id: str
+    phone: str
+    name: str
+    status: int | None  # is_seal: -1 deleted, 0 normal, 1 banned, -2 deleting, 3 not activated
+
+
+def _with_user(summary: MemberSummary, user: XiaoeUser | None, connection_id: int) -> MemberSummary:
+    """The summary with the user's phone and name on its balance; a user with no points account yet is shown
+    as found, with no balance figures."""
+    if user is None or not summary.balance.ok:
+        return summary
+    balance = summary.balance.value or MemberBalance(
+        connection_id=connection_id, member_id=user.user_id, total=None, available=None, frozen=None, as_of=None
+    )
+    balance = replace(balance, mobile=mainland_mobile(user.phone) or user.phone, name=balance.name or user.name)
+    return replace(summary, balance=Outcome(value=balance))
+
+
 class XiaoeClient(CodeMessageClient):
     profile = VendorProfile(
         key="xiaoe",
@@ -82,7 +117,14 @@ class XiaoeClient(CodeMessageClient):
                 Capability.BALANCES_BY_IDS,
             }
         ),
-        identifiers=(MemberIdentifier(LookupKind.USER_ID, _("user id"), pattern=r"[A-Za-z0-9_-]{1,64}"),),
+        identifiers=(
+            # Xiaoe's user ids are "u_" and a key (unconfirmed: the docs only show "xxxx_1"). No other vendor
+            # issues that form, so such an id is asked of Xiaoe alone; any other text stays a possible user id.
+            MemberIdentifier(LookupKind.USER_ID, _("user id"), pattern=r"u_[A-Za-z0-9_-]{1,62}", exclusive=True),
+            MemberIdentifier(LookupKind.USER_ID, _("user id"), pattern=r"[A-Za-z0-9_-]{1,64}"),
+            # xe.user.info.get finds the user by phone (VENDORS.md §2).
+            MemberIdentifier(LookupKind.MOBILE, _("mobile number")),
+        ),
         default_base_url="https://api.xiaoe-tech.com",
         credential_fields=(
             CredentialField("app_id", _("App ID (shop id)"), secret=False),
@@ -102,6 +144,8 @@ class XiaoeClient(CodeMessageClient):
     )
     # 500 calls per 10 s per app (the doc's 频率限制), for all our workers together.
     rate_limit = RateLimit(calls=500, period_seconds=10)
+    # xe.user.info.get has a limit of its own: 3,000 calls per 10 s (VENDORS.md §2).
+    user_info_rate_limit = RateLimit(calls=3000, period_seconds=10)
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
     token_error_text = _TOKEN_ERROR_TEXT
@@ -112,6 +156,7 @@ class XiaoeClient(CodeMessageClient):
         # serves one request or one export; the lock keeps two threads of a page from sharing a walk).
         self._walk: _FlowWalk | None = None
         self._walk_lock = threading.Lock()
+        self._user_info_limiter: CacheRateLimiter | None = None
 
     def rate_limit_scope(self) -> str:
         # The vendor counts per app, and two connections may use the same app (VENDORS.md §2).
@@ -141,6 +186,83 @@ class XiaoeClient(CodeMessageClient):
         if total is None:
             return gettext("Token accepted; the balance list answered.")
         return gettext("Token accepted; %(count)s members have a points account.") % {"count": total}
+
+    def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
+        """By mobile: the user xe.user.info.get finds, then that user's balance and history. By user id: the
+        balance and history with, at the same time, the user's phone and name (the member page shows the mobile
+        masked, with its reveal)."""
+        if member.kind != LookupKind.MOBILE:
+            return self._summary_by_user_id(member, query)
+        try:
+            user = self.user_by_mobile(member.value)
+        except VendorError as error:
+            return MemberSummary(balance=Outcome(error=error), history=None if query is None else Outcome(error=error))
+        if user is None:
+            nobody = None if query is None else Outcome(value=ResultPage((), query.page, query.page_size, 0))
+            return MemberSummary(balance=Outcome(value=None), history=nobody)
+        summary = super().member_summary(member=MemberRef(LookupKind.USER_ID, user.user_id), query=query)
+        return _with_user(summary, user, self.config.id)
+
+    def _summary_by_user_id(self, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
+        calls: dict[str, Any] = {
+            "balance": lambda: self.member_balance(member=member),
+            "user": lambda: self.user_info({"user_id": self._user_id(member)}),
+        }
+        if query is not None:
+            calls["history"] = lambda: self.member_history(member=member, query=query)
+        outcomes = call_vendors_concurrently(calls)
+        summary = MemberSummary(balance=outcomes["balance"], history=outcomes.get("history"))
+        user = outcomes["user"]
+        if user.error is not None:
+            # The mobile is an extra on the member page and the panel; the reveal (no history) needs it.
+            return MemberSummary(balance=Outcome(error=user.error), history=None) if query is None else summary
+        # A user with no points account is not made a member by their contact details alone.
+        return _with_user(summary, user.value, self.config.id) if summary.balance.value is not None else summary
+
+    def user_by_mobile(self, mobile: str) -> XiaoeUser | None:
+        """The user whose phone is `mobile`, or None. The docs warn that a phone may be stored with its country
+        code ("+86-139…"): both forms are tried, and the phone the reply carries must be the same number."""
+        digits = mainland_mobile(mobile)
+        if digits is None:
+            return None
+        for phone in (digits, f"+86-{digits}"):
+            user = self.user_info({"data": {"phone": phone}})
+            if user is not None and (not user.phone or mainland_mobile(user.phone) == digits):
+                return user
+        return None
+
+    def user_info(self, identifier: Mapping[str, Any]) -> XiaoeUser | None:
+        """xe.user.info.get with one identifier (`{"user_id": …}` or `{"data": {"phone": …}}`); None: no such user."""
+        body: dict[str, Any] = dict(identifier)
+        body["data"] = {**body.get("data", {}), "field_list": USER_FIELDS}
+        try:
+            data = self._post_user_info(body)
+        except VendorRejected as error:
+            if _NO_USER_TEXT.search(error.message):
+                return None
+            raise
+        return self._user(data)
+
+    def _post_user_info(self, body: Mapping[str, Any]) -> Any:
+        # Its own rate limit (3,000 per 10 s), not a slot of the 500 the balance and flow calls share.
+        if self._user_info_limiter is None:
+            self._user_info_limiter = CacheRateLimiter(
+                scope=f"{self.rate_limit_scope()}:user_info", limit=self.user_info_rate_limit, vendor=self.vendor
+            )
+        self._user_info_limiter.acquire()
+
+        def call(token: str) -> Any:
+            json, _headers = self.authorised(body, token)
+            return self.send(
+                "POST",
+                USER_INFO_PATH,
+                json=json,
+                unwrap=lambda payload: self._unwrap(payload, token),
+                rate_limited=False,
+                hide=(token,),
+            )
+
+        return self.with_token(call)
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
         balances = self.balances_by_ids(member_ids=[self._user_id(member)])
@@ -285,6 +407,30 @@ class XiaoeClient(CodeMessageClient):
         ]
 
     # --- parsing ------------------------------------------------------------------------------------
+    def _user(self, data: Any) -> XiaoeUser | None:
+        """The user in an xe.user.info.get reply, read leniently (its shape beyond data.user_id is unconfirmed,
+        VENDORS.md §2): the fields at data's top level or in a nested user object, or the first of a list."""
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if not isinstance(data, dict):
+            return None
+        places = [data, *(data[key] for key in ("user_info", "user", "info") if isinstance(data.get(key), dict))]
+
+        def field(name: str) -> str:
+            value = next((place.get(name) for place in places if place.get(name) not in (None, "")), "")
+            return as_text(value, ("data", name), vendor=self.vendor)
+
+        user_id = field("user_id")
+        if not user_id:
+            return None
+        seal = next((place.get("is_seal") for place in places if place.get("is_seal") not in (None, "")), None)
+        return XiaoeUser(
+            user_id=user_id,
+            phone=field("phone"),
+            name=field("name") or field("nickname"),
+            status=as_optional_int(seal, ("data", "is_seal"), vendor=self.vendor),
+        )
+
     def _user_id(self, member: MemberRef) -> str:
         if member.kind != LookupKind.USER_ID or not member.value.strip():
             raise VendorQueryError(gettext("This vendor looks members up by user id only."), vendor=self.vendor)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from audit.models import AuditAction, AuditEntry
 from connections.clients import connection_client, connection_profile, enabled_connections
 from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
 from vendors.paging import distinct_records, pinned_to_now
+from vendors.parsing import mainland_mobile
 from vendors.registry import vendor_profiles
 from vendors.results import (
     HistoryQuery,
@@ -58,6 +60,23 @@ def lookup_hint() -> str:
 
 
 @dataclass(frozen=True)
+class VendorSearches:
+    """What one vendor finds members by, for the search box's help."""
+
+    vendor_name: str
+    searches_by: str
+
+
+def searches_by_vendor() -> list[VendorSearches]:
+    """Each vendor with member data and what it finds members by ("Xiaoe-tech: user id or mobile number")."""
+    return [
+        VendorSearches(vendor_name=str(profile.display_name), searches_by=profile.searches_by)
+        for profile in vendor_profiles()
+        if profile.offers_member_data
+    ]
+
+
+@dataclass(frozen=True)
 class NotAsked:
     """An enabled connection with member data that cannot look the typed identifier up."""
 
@@ -82,13 +101,21 @@ class LookupPlan:
 
 def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupPlan:
     """`identifier` at each enabled connection that can look it up, in display order, and the other connections
-    with member data; narrowed to `connection_id` if given (and then none is named as skipped)."""
+    with member data; narrowed to `connection_id` if given (and then none is named as skipped).
+
+    An identifier in a form only one vendor issues (its profile's exclusive identifiers) is asked of that
+    vendor's connections alone."""
     asked, not_asked = [], []
+    candidates = []
     for connection in enabled_connections():
         profile = connection_profile(connection)
         if profile is None or not profile.offers_member_data or connection_id not in (None, connection.pk):
             continue
-        kind = profile.lookup_kind(identifier) if len(identifier) <= MAX_IDENTIFIER_LENGTH else None
+        candidates.append((connection, profile))
+    fits = len(identifier) <= MAX_IDENTIFIER_LENGTH
+    claimed = fits and any(profile.claims(identifier) for _connection, profile in candidates)
+    for connection, profile in candidates:
+        kind = profile.lookup_kind(identifier) if fits and (profile.claims(identifier) or not claimed) else None
         if kind is not None:
             asked.append(VendorMember(connection, connection_client(connection), MemberRef(kind, identifier)))
         elif connection_id is None:
@@ -115,7 +142,15 @@ class MemberPanel:
 
     @property
     def error_message(self) -> str:
-        return self.error.user_message() if self.error is not None else ""
+        """The one sentence the panel shows for its failure, naming the vendor, in the reader's language."""
+        return self.error.reader_message(self.connection.vendor_display) if self.error is not None else ""
+
+    @property
+    def state(self) -> str:
+        """found, error or missing: where the lookup page puts the panel (hits first, misses in one line)."""
+        if self.error is not None:
+            return "error"
+        return "found" if self.found else "missing"
 
     @property
     def found(self) -> bool:
@@ -133,9 +168,12 @@ class MemberPanel:
 
     @property
     def mobile(self) -> str:
+        """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
         for item in (self.balance, *self.transactions):
             if item is not None and item.mobile:
                 return item.mobile
+        if self.member.kind == LookupKind.MOBILE and self.found:
+            return mainland_mobile(self.member.value) or ""
         return ""
 
 
@@ -158,21 +196,53 @@ def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
     return _panel(vendor_member, _panel_summary(vendor_member)())
 
 
+_PANEL_ORDER = {"found": 0, "error": 1, "missing": 2}
+
+
 def member_panels(*, vendor_members: list[VendorMember]) -> list[MemberPanel]:
-    """Every connection's panel, the vendors called at once (the page without JavaScript)."""
+    """Every connection's panel, the vendors called at once (the page without JavaScript): those that found the
+    member first, then those that failed, then those that do not have the member, each group in display order."""
     outcomes = call_vendors_concurrently(
         {index: _panel_summary(vendor_member) for index, vendor_member in enumerate(vendor_members)}
     )
     # A summary holds its vendors' errors in its parts: its own outcome is always a value.
-    return [_panel(vendor_member, outcomes[index].value) for index, vendor_member in enumerate(vendor_members)]
+    panels = [_panel(vendor_member, outcomes[index].value) for index, vendor_member in enumerate(vendor_members)]
+    return sorted(panels, key=lambda panel: _PANEL_ORDER[panel.state])
 
 
 def member_mobile(*, vendor_member: VendorMember) -> str:
-    """The member's mobile as the vendor has it ("" when unknown); raises VendorError."""
+    """The member's mobile as the vendor has it ("" when unknown); raises VendorError.
+
+    The balance alone first (a vendor may look the contact up only then, as Xiaoe does), else the panel's rows."""
+    summary = vendor_member.client.member_summary(member=vendor_member.member, query=None)
+    if summary.balance.error is not None:
+        raise summary.balance.error
+    if summary.balance.value is not None and summary.balance.value.mobile:
+        return summary.balance.value.mobile
     panel = member_panel(vendor_member=vendor_member)
     if panel.error is not None:
         raise panel.error
     return panel.mobile
+
+
+def recent_lookups(*, user: Any, limit: int = 10) -> list[RecentLookup]:
+    """The last `limit` distinct identifiers `user` searched for, newest first, from the audit log. A mobile is
+    kept masked there: it is shown, but cannot be searched again by a link."""
+    seen: dict[str, RecentLookup] = {}
+    entries = AuditEntry.objects.filter(user=user, action=AuditAction.MEMBER_LOOKUP).exclude(target="")
+    for target, at in entries.order_by("-pk").values_list("target", "created_at")[:500]:
+        if target not in seen:
+            seen[target] = RecentLookup(target=target, at=at, searchable="*" not in target)
+            if len(seen) == limit:
+                break
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class RecentLookup:
+    target: str
+    at: Any
+    searchable: bool
 
 
 # --- the member page -------------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_an_admin_creates_a_support_user_who_works_until_deactivated(
     staff.fill("input[name=password]", NEW_PASSWORD)
     staff.locator("form button[type=submit].primary").click()
     staff.wait_for_url(re.compile(r"/members/"))
-    staff.fill("#global-search", MOBILE)
+    staff.fill("#member-search-q", MOBILE)  # logging in lands on the lookup page and its box
     staff.keyboard.press("Enter")
     expect(staff.locator(f"#panel-{connection.pk}")).to_contain_text("张伟", timeout=15_000)
     # A support user: no way to the users page.

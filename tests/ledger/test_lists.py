@@ -176,7 +176,9 @@ def test_shop_ledger_filters_reach_the_vendor(manager_client, vendor_http, kingd
     assert AuditEntry.objects.get(action=AuditAction.SHOP_LEDGER_VIEW).target == "M001"
 
 
-@pytest.mark.parametrize(("rows", "columns"), [([record(member_mobile=MOBILE), record()], 7), ([record()], 6)])
+@pytest.mark.parametrize(
+    ("rows", "columns"), [([record(member_mobile=MOBILE), record()], 8), ([record()], 7)]
+)  # with the record id column
 def test_shop_ledger_shows_the_mobile_column_only_when_a_row_has_one(
     manager_client, vendor_http, kingdee_connection, rows, columns
 ):
@@ -185,7 +187,7 @@ def test_shop_ledger_shows_the_mobile_column_only_when_a_row_has_one(
     html = manager_client.get(LEDGER, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _header_cells(html) == columns
     assert html.count("<td") == len(rows) * columns
-    assert ("138****5678" in html) == (columns == 7)
+    assert ("138****5678" in html) == (columns == 8)
 
 
 def test_shop_ledger_rejects_a_bad_mobile(manager_client, vendor_http, kingdee_connection):

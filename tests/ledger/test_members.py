@@ -78,7 +78,7 @@ def test_support_may_not_export(support_client, kingdee_connection):
 # --- lookup --------------------------------------------------------------------------------------------------
 def test_search_without_js_renders_panels_and_audits_once(support_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
-    response = support_client.get(SEARCH, {"q": " M001 "})
+    response = support_client.get(SEARCH, {"q": " M001 ", "all": "1"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "精斗云 门店" in html
@@ -134,11 +134,11 @@ def test_failing_vendor_degrades_only_its_panel(support_client, vendor_http, mak
     broken = make_connection("kingdee", base_url="https://broken.vendor.test", name="broken shop")
     fake_member(vendor_http)
     vendor_http.get("https://broken.vendor.test/jdyconnector/app_management/kingdee_auth_token", status=503)
-    response = support_client.get(SEARCH, {"q": "M001"})
+    response = support_client.get(SEARCH, {"q": "M001", "all": "1"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "530" in html  # the working vendor
-    assert "cannot be reached" in html or "could not" in html
+    assert "Kingdee JDY is having trouble right now. Try again in a moment." in html
     assert reverse("ledger:member_panel", args=[broken.pk]) in html  # the Retry button
 
 
@@ -156,8 +156,11 @@ def test_panel_error_is_status_200(support_client, vendor_http, kingdee_connecti
 def test_not_found_at_vendor(support_client, vendor_http, kingdee_connection):
     kingdee_token(vendor_http)
     kingdee_records(vendor_http, records_reply([], page_size=1))
-    html = support_client.get(SEARCH, {"q": "NOBODY"}).content.decode()
-    assert "Not found at this vendor" in html
+    html = support_client.get(SEARCH, {"q": "NOBODY", "all": "1"}).content.decode()
+    missing = re.search(r'<p class="muted lookup-missing".*?</p>', html, re.S).group(0)
+    assert "Not found:" in missing
+    assert "精斗云 门店" in missing
+    assert 'class="card member-panel' not in html  # no card saying "not found"
 
 
 def test_mobile_lookup_links_by_member_id_and_masks(support_client, vendor_http, kingdee_connection):
@@ -165,12 +168,12 @@ def test_mobile_lookup_links_by_member_id_and_masks(support_client, vendor_http,
     row = record(member_mobile=MOBILE)
     kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
     kingdee_records(vendor_http, records_reply([row]))
-    response = support_client.get(SEARCH, {"q": MOBILE})
+    response = support_client.get(SEARCH, {"q": MOBILE, "all": "1"})
     html = response.content.decode()
     assert detail_url(kingdee_connection, "M001") in html
     assert "138****5678" in html
     # The only full mobile is the echo of what was typed (search boxes, the language switch's return path).
-    assert html.count(MOBILE) == len(re.findall(rf'value="[^"]*{MOBILE}"', html))
+    assert html.count(MOBILE) == len(re.findall(rf'value="[^"]*{MOBILE}[^"]*"', html))
     assert "reveal" not in html  # support cannot reveal
     assert {"mobile": MOBILE}.items() <= record_calls(vendor_http)[0].items()
     assert AuditEntry.objects.get(action=AuditAction.MEMBER_LOOKUP).target == "138****5678"
@@ -185,22 +188,23 @@ def test_narrowing_to_one_connection(support_client, vendor_http, make_connectio
     assert other.pk != kingdee_connection.pk
 
 
-def test_a_search_names_the_connections_it_did_not_ask_and_what_they_find_members_by(
-    support_client, vendor_http, kingdee_connection, xiaoe_connection
+def test_a_mobile_search_says_in_one_line_that_xinyue_finds_members_by_openid_only(
+    support_client, vendor_http, kingdee_connection, make_connection
 ):
+    make_connection("xinyue", base_url="https://xinyue.vendor.test", name="心悦俱乐部")
     kingdee_token(vendor_http)
     row = record(member_mobile=MOBILE)
     kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
     kingdee_records(vendor_http, records_reply([row]))
-    html = support_client.get(SEARCH, {"q": MOBILE}).content.decode()
+    html = support_client.get(SEARCH, {"q": MOBILE, "all": "1"}).content.decode()
     assert "精斗云 门店" in html
-    not_asked = re.search(r'<p class="muted not-asked">(.*?)</p>', html, re.S).group(1)
-    # Xiaoe knows user ids, not mobiles: the agent is told, rather than left to think "not a member there".
-    assert "小鹅通 店铺 (by user id)" in " ".join(not_asked.split())
-    assert "精斗云" not in not_asked
+    not_asked = re.findall(r'<p class="muted not-asked">(.*?)</p>', html, re.S)
+    # Xinyue knows openids, not mobiles: the agent is told, rather than left to think "not a member there".
+    assert [" ".join(line.split()) for line in not_asked] == ["心悦俱乐部 can only search by openid."]
+    assert "alert" not in " ".join(not_asked)  # not an error
 
-    zh = support_client.get(SEARCH, {"q": MOBILE}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "小鹅通 店铺（按用户 ID）" in zh  # noqa: RUF001 - Chinese text uses full-width brackets
+    zh = support_client.get(SEARCH, {"q": MOBILE, "all": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "心悦俱乐部只能按 openid 查询。" in zh
 
 
 def test_the_chinese_lookup_page_spaces_latin_words_from_chinese_ones(
@@ -221,8 +225,8 @@ def test_a_search_no_connection_can_do_names_every_connection_and_what_it_needs(
 ):
     html = " ".join(support_client.get(SEARCH, {"q": "张伟"}).content.decode().split())
     assert "No enabled connection can look this identifier up." in html
-    assert "精斗云 门店 (by member id or mobile number)" in html
-    assert "小鹅通 店铺 (by user id)" in html
+    assert "精斗云 门店 can only search by member id or mobile number." in html
+    assert "小鹅通 店铺 can only search by user id or mobile number." in html
     assert not vendor_http.calls
 
 

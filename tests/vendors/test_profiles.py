@@ -30,7 +30,7 @@ X, U, K = XinyueClient, XiaoeClient, KingdeeClient
         (U, "7", LookupKind.USER_ID),
         (U, "u-" + "x" * 62, LookupKind.USER_ID),
         (U, "u-" + "x" * 63, None),
-        (U, "13800138000", None),
+        (U, "13800138000", LookupKind.MOBILE),  # xe.user.info.get finds users by phone
         (U, "u 1", None),
         (U, "用户1", None),
         (K, "13800138000", LookupKind.MOBILE),
@@ -51,8 +51,8 @@ def test_what_a_typed_identifier_is_taken_to_be(client, identifier, kind):
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", ["openid", "user id", "member id or mobile number"]),
-        ("zh-hans", ["openid", "用户 ID", "会员 ID 或手机号"]),
+        ("en", ["openid", "user id or mobile number", "member id or mobile number"]),
+        ("zh-hans", ["openid", "用户 ID 或手机号", "会员 ID 或手机号"]),
     ],
 )
 def test_what_each_vendor_finds_members_by_in_words(language, expected):
