@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from django.utils.translation import gettext
+
 from audit.models import AuditAction, AuditEntry
 from connections.clients import connection_client, connection_profile, enabled_connections
 from connections.models import VendorConnection
-from vendors.base import VendorClient, VendorProfile, spoken_list
+from vendors.base import VendorClient, VendorProfile, cjk_spaced, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
 from vendors.paging import distinct_records, pinned_to_now
@@ -64,13 +66,13 @@ class VendorSearches:
     """What one vendor finds members by, for the search box's help."""
 
     vendor_name: str
-    searches_by: str
+    found_by: str
 
 
 def searches_by_vendor() -> list[VendorSearches]:
     """Each vendor with member data and what it finds members by ("Xiaoe-tech: user id or mobile number")."""
     return [
-        VendorSearches(vendor_name=str(profile.display_name), searches_by=profile.searches_by)
+        VendorSearches(vendor_name=str(profile.display_name), found_by=profile.found_by)
         for profile in vendor_profiles()
         if profile.offers_member_data
     ]
@@ -82,7 +84,13 @@ class NotAsked:
 
     name: str
     searches_by: str
-    found_by: str
+
+    @property
+    def sentence(self) -> str:
+        """ "心悦只能按 openid 查询。": the vendor's words spaced where Chinese meets Latin, the name left as typed."""
+        placeholder = "\x00"  # neither Chinese nor Latin, so no space is put beside the name
+        text = gettext("%(name)s can only search by %(searches_by)s.")
+        return cjk_spaced(text % {"name": placeholder, "searches_by": self.searches_by}).replace(placeholder, self.name)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupP
         if kind is not None:
             asked.append(VendorMember(connection, connection_client(connection), MemberRef(kind, identifier)))
         elif connection_id is None:
-            not_asked.append(NotAsked(name=connection.name, searches_by=profile.searches_by, found_by=profile.found_by))
+            not_asked.append(NotAsked(name=connection.name, searches_by=profile.searches_by))
     return LookupPlan(vendor_members=asked, not_asked=not_asked)
 
 

@@ -216,7 +216,7 @@ def test_the_chinese_lookup_page_spaces_latin_words_from_chinese_ones(
     kingdee_records(vendor_http, records_reply([row], page_size=1), page_size="1")
     kingdee_records(vendor_http, records_reply([row]))
     zh = support_client.get(SEARCH, {"q": MOBILE}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "心悦 俱乐部（按 openid）" in zh  # noqa: RUF001 - Chinese text uses full-width brackets
+    assert "心悦 俱乐部只能按 openid 查询。" in zh
     assert "按openid" not in zh
 
 

@@ -63,8 +63,8 @@ def test_what_each_vendor_finds_members_by_in_words(language, expected):
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("en", ["by openid", "by user id", "by member id or mobile number"]),
-        ("zh-hans", ["按 openid", "按用户 ID", "按会员 ID 或手机号"]),
+        ("en", ["by openid", "by user id or mobile number", "by member id or mobile number"]),
+        ("zh-hans", ["按 openid", "按用户 ID 或手机号", "按会员 ID 或手机号"]),
     ],
 )
 def test_how_each_vendor_finds_members_is_spaced_where_chinese_meets_latin(language, expected):
