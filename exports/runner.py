@@ -54,8 +54,12 @@ def spool_path(job_id: int, token: str) -> Path:
     return Path(export_storage().path(f"spool/{job_id}-{token}.jsonl"))
 
 
+def spool_dir() -> Path:
+    return Path(export_storage().path("spool"))
+
+
 def delete_spools(job_id: int) -> None:
-    for path in Path(export_storage().path("spool")).glob(f"{job_id}-*.jsonl"):
+    for path in spool_dir().glob(f"{job_id}-*.jsonl"):
         path.unlink(missing_ok=True)
 
 

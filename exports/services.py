@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from audit.models import AuditAction
 from audit.records import audit_record
 from exports.models import ACTIVE_STATUSES, ExportFormat, ExportJob, ExportStatus, export_storage
-from exports.runner import delete_spools
+from exports.runner import delete_spools, spool_dir
 from exports.sources import ExportRequest
 from pointsadmin import roles
 
@@ -153,9 +153,17 @@ def expire_files() -> int:
             status=ExportStatus.EXPIRED, file="", file_size=None, checkpoint={}, lease_token="", lease_expires_at=None
         )
         count += 1
-    # Cancelled jobs keep no spool, nor the files of runs that stopped half-way.
-    for job_id in ExportJob.objects.filter(status=ExportStatus.CANCELLED).values_list("pk", flat=True):
-        delete_spools(job_id)
+    # Spools are kept only while a job may still go on (running, queued, or failed and so retryable): others are
+    # left over from cancelled jobs and from runs that stopped half-way.
+    resumable = set(
+        ExportJob.objects.filter(
+            status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING, ExportStatus.FAILED)
+        ).values_list("pk", flat=True)
+    )
+    for path in spool_dir().glob("*.jsonl"):
+        job_id = path.name.split("-", 1)[0]
+        if not job_id.isdigit() or int(job_id) not in resumable:
+            path.unlink(missing_ok=True)
     if count:
         logger.info("exports: %s expired files deleted", count)
     return count

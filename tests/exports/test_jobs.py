@@ -519,3 +519,17 @@ def test_numbers_beyond_what_excel_keeps_are_written_as_their_exact_text(
     header = rows[0]
     assert rows[1][header.index("Balance after")] == "12345678901234567.25"
     assert Decimal(str(rows[1][header.index("Change")])) == Decimal("0.1")
+
+
+def test_spools_are_kept_only_for_jobs_that_may_go_on(manager_user, kingdee_connection):
+    from exports.runner import spool_dir
+
+    failed = _running_job(manager_user, kingdee_connection, status=ExportStatus.FAILED)
+    cancelled = _running_job(manager_user, kingdee_connection, status=ExportStatus.CANCELLED)
+    spool_dir().mkdir(parents=True, exist_ok=True)
+    kept, gone = spool_dir() / f"{failed.pk}-a.jsonl", spool_dir() / f"{cancelled.pk}-b.jsonl"
+    for path in (kept, gone):
+        path.write_text('["r:1", []]\n')
+    expire_export_files()
+    assert kept.exists()  # "try again" resumes from it
+    assert not gone.exists()
