@@ -316,7 +316,15 @@ class JobRun:
         job = self.job
         zone = ZoneInfo(job.time_zone)
         temporary = work_dir() / f"{job.pk}-{self.token}.{job.format}"
-        cells = lambda: (cells for _key, cells in spool.rows())  # noqa: E731
+
+        def cells() -> Iterator[list[str | None]]:
+            # Writing a big file takes a while (the spool is read twice): the lease is renewed on the way, or
+            # another consumer would take the job over as if this run had died.
+            for count, (_key, row) in enumerate(spool.rows()):
+                if count % 100 == 0:
+                    self._renew_if_due()
+                yield row
+
         try:
             if job.format == "csv":
                 writers.write_csv(

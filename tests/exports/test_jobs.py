@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from responses import matchers
@@ -533,3 +536,44 @@ def test_spools_are_kept_only_for_jobs_that_may_go_on(manager_user, kingdee_conn
     expire_export_files()
     assert kept.exists()  # "try again" resumes from it
     assert not gone.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_writing_a_big_file_keeps_its_lease(manager_user, vendor_http, kingdee_connection, settings, monkeypatch):
+    from exports import runner
+    from exports.spool import Spool
+
+    settings.EXPORT_LEASE_SECONDS = 2
+    kingdee_token(vendor_http)
+    kingdee_records(vendor_http, records_reply(rows_of("a", 100), count=300, page_size=100, page=1), page="1")
+    kingdee_records(vendor_http, records_reply(rows_of("b", 100), count=300, page_size=100, page=2), page="2")
+    kingdee_records(vendor_http, records_reply(rows_of("c", 100), count=300, page_size=100, page=3), page="3")
+    spooled_rows = Spool.rows
+
+    def slow_disk(self):
+        for row in spooled_rows(self):
+            time.sleep(0.006)  # reading the spool twice takes ~3.6 s, longer than the lease
+            yield row
+
+    monkeypatch.setattr(Spool, "rows", slow_disk)
+    taken_over: list[object] = []
+
+    def another_consumer() -> None:
+        time.sleep(2.8)
+        taken_over.append(runner.claim(last_job().pk))
+        connection.close()
+
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    filters = {"period": "custom", "start": "2025-05-01", "end": "2025-05-31", "connection": str(kingdee_connection.pk)}
+    ExportJob.objects.create(
+        owner=manager_user, kind="shop_ledger", connection=kingdee_connection, connection_name=kingdee_connection.name,
+        filters=filters, period_start=dt.datetime(2025, 5, 1, tzinfo=shanghai),
+        period_end=dt.datetime(2025, 5, 31, 23, 59, 59, tzinfo=shanghai), language="en", time_zone="Asia/Shanghai",
+    )  # fmt: skip
+    thread = threading.Thread(target=another_consumer)
+    thread.start()
+    run_export(last_job().pk)
+    thread.join()
+    assert taken_over == [None]
+    job = last_job()
+    assert (job.status, job.rows_written, job.attempts) == (ExportStatus.DONE, 300, 1)

@@ -119,7 +119,9 @@ def test_jobs_whose_consumer_died_are_queued_again(manager_user, kingdee_connect
     common = {
         "owner": manager_user, "kind": "shop_ledger", "connection": kingdee_connection, "language": "en",
         "time_zone": "Asia/Shanghai", "connection_name": kingdee_connection.name,
-        "filters": {"period": "custom", "start": "2025-05-01", "end": "2025-05-31", "connection": str(kingdee_connection.pk)},
+        "filters": {
+            "period": "custom", "start": "2025-05-01", "end": "2025-05-31", "connection": str(kingdee_connection.pk)
+        },
         "period_start": dt.datetime(2025, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai")), "period_end": now,
     }  # fmt: skip
     died = ExportJob.objects.create(
