@@ -26,10 +26,9 @@ from connections.models import VendorConnection
 from ledger import forms
 from ledger.charts import period_chart
 from ledger.services import listings, members
-from ledger.templatetags.ledger_tags import shanghai
 from pointsadmin import roles
 from vendors.calls import call_vendor
-from vendors.results import Capability, HistoryQuery, LookupKind
+from vendors.results import Capability, HistoryQuery, LookupKind, Outcome
 
 
 def wants_partial(request: HttpRequest) -> bool:

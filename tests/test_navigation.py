@@ -66,7 +66,9 @@ def test_the_navigation_links_exactly_the_pages_the_users_permissions_open(
         assert ('id="global-search"' in top_bar) == ("ledger:member_search" in names)
 
 
-@pytest.mark.parametrize("page", ["ledger:member_search", "ledger:rankings", "exports:list", "connections:list", "audit_log"])
+@pytest.mark.parametrize(
+    "page", ["ledger:member_search", "ledger:rankings", "exports:list", "connections:list", "audit_log"]
+)
 def test_the_current_section_is_marked(admin_client, page):
     top_bar = _top_bar(admin_client, reverse(page))
     assert re.findall(r'<a href="([^"]+)" class="active"', top_bar) == [reverse(page)]

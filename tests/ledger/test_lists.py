@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -165,8 +166,6 @@ def test_shop_ledger_rejects_a_bad_mobile(manager_client, vendor_http, kingdee_c
     html = manager_client.get(LEDGER, {"mobile": "12345"}).content.decode()
     assert "11 digits" in html
     assert not record_calls(vendor_http)
-
-
 
 
 # --- hostile values -----------------------------------------------------------------------------------------------
