@@ -24,6 +24,10 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV")
 
 
+# The lease of a job no run holds (ExportJob.lease_token).
+NO_LEASE = ""
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

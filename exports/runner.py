@@ -36,7 +36,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from exports import naming, sources, writers
-from exports.models import ExportJob, ExportKind, ExportStatus, export_storage
+from exports.models import NO_LEASE, ExportJob, ExportKind, ExportStatus, export_storage
 from exports.rows import SpoolRow
 from exports.spool import Spool, SpoolLost
 from exports.throttle import ExportGate, Stopped
@@ -363,7 +363,7 @@ class JobRun:
                 finished_at=now,
                 expires_at=now + timedelta(days=settings.EXPORT_FILE_DAYS),
                 checkpoint={},
-                lease_token="",
+                lease_token=NO_LEASE,
                 lease_expires_at=None,
             )
         except LeaseLost:
@@ -382,7 +382,7 @@ class JobRun:
             "status": ExportStatus.FAILED,
             "error_message": message,
             "finished_at": now,
-            "lease_token": "",
+            "lease_token": NO_LEASE,
             "lease_expires_at": None,
         }
         if spool is not None and self.rows_written:
@@ -468,6 +468,6 @@ def run_job(job_id: int) -> None:
                 status=ExportStatus.FAILED,
                 error_message=gettext("An unexpected error stopped this export. Try again later, or tell an admin."),
                 finished_at=timezone.now(),
-                lease_token="",
+                lease_token=NO_LEASE,
                 lease_expires_at=None,
             )

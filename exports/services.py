@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from audit.models import AuditAction
 from audit.records import audit_record
-from exports.models import ACTIVE_STATUSES, ExportFormat, ExportJob, ExportStatus, export_storage
+from exports.models import ACTIVE_STATUSES, NO_LEASE, ExportFormat, ExportJob, ExportStatus, export_storage
 from exports.runner import delete_spools, spool_dir
 from exports.sources import ExportRequest
 from pointsadmin import roles
@@ -80,7 +80,7 @@ def create_job(*, user: Any, request: ExportRequest, file_format: str) -> Export
 def cancel_job(*, user: Any, job: ExportJob) -> bool:
     """Cancel a queued or running job (a running one stops at its next page); False when it had already ended."""
     cancelled = ExportJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
-        status=ExportStatus.CANCELLED, finished_at=timezone.now(), lease_token="", lease_expires_at=None
+        status=ExportStatus.CANCELLED, finished_at=timezone.now(), lease_token=NO_LEASE, lease_expires_at=None
     )
     if cancelled:
         audit_record(
@@ -123,7 +123,7 @@ def requeue_stalled(*, starting: bool = False) -> int:
     now = timezone.now()
     stalled = ExportJob.objects.filter(
         Q(status=ExportStatus.RUNNING, lease_expires_at__lt=now)
-        | Q(status=ExportStatus.QUEUED, lease_token="", created_at__lt=now - timedelta(seconds=UNCLAIMED_SECONDS))
+        | Q(status=ExportStatus.QUEUED, lease_token=NO_LEASE, created_at__lt=now - timedelta(seconds=UNCLAIMED_SECONDS))
     )
     count = 0
     for job_id in stalled.values_list("pk", flat=True):
@@ -150,7 +150,12 @@ def expire_files() -> int:
             storage.delete(job.file.name)
         delete_spools(job.pk)
         ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.EXPIRED, file="", file_size=None, checkpoint={}, lease_token="", lease_expires_at=None
+            status=ExportStatus.EXPIRED,
+            file="",
+            file_size=None,
+            checkpoint={},
+            lease_token=NO_LEASE,
+            lease_expires_at=None,
         )
         count += 1
     # Spools are kept only while a job may still go on (running, queued, or failed and so retryable): others are

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.decorators import shows_member_data
 from audit.records import mask_mobile
 from exports import services, sources
 from exports.models import ExportFormat, ExportJob, ExportKind, ExportStatus, export_storage
@@ -55,6 +56,7 @@ def _back_to(url_name: str, request: HttpRequest, *args: object) -> HttpResponse
     return redirect(reverse(url_name, args=args) + (f"?{query}" if query else ""))
 
 
+@shows_member_data
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def member_export(request: HttpRequest, connection_id: int, member_id: str) -> HttpResponse:
@@ -66,6 +68,7 @@ def member_export(request: HttpRequest, connection_id: int, member_id: str) -> H
     )
 
 
+@shows_member_data
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def rankings_export(request: HttpRequest) -> HttpResponse:
@@ -74,6 +77,7 @@ def rankings_export(request: HttpRequest) -> HttpResponse:
     return _start(request, sources.rankings_export_request(data=request.GET))
 
 
+@shows_member_data
 @require_http_methods(["GET", "POST"])
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 @permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
@@ -159,6 +163,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("exports:detail", pk)
 
 
+@shows_member_data
 @require_GET
 @permission_required(roles.PERM_EXPORT, raise_exception=True)
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
