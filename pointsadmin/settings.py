@@ -225,7 +225,9 @@ if _cache_url.startswith(("redis://", "rediss://")):
 else:
     _database_file = Path(DATABASES["default"]["NAME"]) if "sqlite" in DATABASES["default"]["ENGINE"] else None
     _queue_file = _database_file.with_name(_database_file.stem + "-jobs.sqlite3") if _database_file else None
-    HUEY_SQLITE_FILE = env.path("HUEY_SQLITE_FILE", default=_queue_file or BASE_DIR / "var" / "jobs.sqlite3")
+    # Beside the SQLite database, or in the project's folder (as db.sqlite3): a folder that exists, since the queue
+    # is opened when Django starts (manage.py check with PostgreSQL and no Redis too).
+    HUEY_SQLITE_FILE = env.path("HUEY_SQLITE_FILE", default=_queue_file or BASE_DIR / "db-jobs.sqlite3")
     HUEY = {**_huey_common, "huey_class": "huey.SqliteHuey", "filename": str(HUEY_SQLITE_FILE)}
 
 # Export files: private, through Django's storage API, in a folder that is served neither as static nor as media.
