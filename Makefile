@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 .env:
 	$(PY) scripts/write_demo_env.py
 
-## The dashboard with demo data: sandbox vendors on :$(SANDBOX_PORT), dashboard on http://$(DEMO_ADDR)/
+## The dashboard with demo data: sandbox vendors on :$(SANDBOX_PORT), dashboard on http://$(DEMO_ADDR)/, an export consumer
 # It runs as production does, DEBUG off (our own 404/403/500 pages, static files collected and served by
 # WhiteNoise), over plain HTTP on this machine. `make demo DEBUG=true` for Django's debug pages (README).
 # demo_setup writes well-known passwords, so it asks for DEBUG itself.
@@ -34,9 +34,10 @@ demo: $(VENV)/.installed .env
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	DEBUG=true $(PY) manage.py demo_setup --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
-	@echo "Open http://$(DEMO_ADDR)/ and log in as support, manager or admin (password: demo-password). Ctrl-C stops both servers."
+	@echo "Open http://$(DEMO_ADDR)/ and log in as support, manager or admin (password: demo-password). Ctrl-C stops the servers and the export consumer."
 	@trap 'kill 0' EXIT; \
 	  $(PY) -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) & \
+	  nice -n 10 $(PY) manage.py run_huey & \
 	  $(PY) manage.py runserver $(DEMO_ADDR)
 
 ## The whole test suite: lint, security lint, then pytest on SQLite + local memory and on PostgreSQL + Redis.

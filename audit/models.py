@@ -29,6 +29,9 @@ class AuditAction(models.TextChoices):
     USER_PASSWORD_RESET = "user_password_reset", _("User's password reset")
     USER_PASSWORD_SET = "user_password_set", _("Password set with a link")
     USER_UNLOCKED = "user_unlocked", _("User's lockout lifted")
+    EXPORT_CREATED = "export_created", _("Export started")
+    EXPORT_DOWNLOADED = "export_downloaded", _("Export downloaded")
+    EXPORT_CANCELLED = "export_cancelled", _("Export cancelled")
 
 
 class AuditEntry(models.Model):

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from exports import views as export_views
 from ledger import views
 
 app_name = "ledger"
@@ -14,10 +15,10 @@ urlpatterns = [
         views.member_period_summary,
         name="member_period_summary",
     ),
-    path("members/<int:connection_id>/<path:member_id>/export.csv", views.member_export, name="member_export"),
+    path("members/<int:connection_id>/<path:member_id>/export/", export_views.member_export, name="member_export"),
     path("members/<int:connection_id>/<path:member_id>/", views.member_detail, name="member_detail"),
     path("balances/", views.rankings, name="rankings"),
-    path("balances/export.csv", views.rankings_export, name="rankings_export"),
+    path("balances/export/", export_views.rankings_export, name="rankings_export"),
     path("ledger/", views.shop_ledger, name="shop_ledger"),
-    path("ledger/export.csv", views.shop_ledger_export, name="shop_ledger_export"),
+    path("ledger/export/", export_views.shop_ledger_export, name="shop_ledger_export"),
 ]

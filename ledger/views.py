@@ -1,4 +1,4 @@
-"""The ledger pages: member lookup, member page, rankings, shop ledger, their exports, mobile reveal.
+"""The ledger pages: member lookup, member page, rankings, shop ledger, mobile reveal (their exports: exports/).
 
 The three list pages (member history, rankings, shop ledger) have one anatomy: a form validates every query
 parameter, `form.to_query()` builds what the selector asks of the vendor, one selector of ledger/services/
@@ -9,14 +9,13 @@ and the same query as the page it exports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.decorators import shows_member_data
@@ -26,13 +25,10 @@ from connections.clients import connection_profile, connections_with
 from connections.models import VendorConnection
 from ledger import forms
 from ledger.charts import period_chart
-from ledger.exports import csv_response
 from ledger.services import listings, members
-from ledger.templatetags.ledger_tags import shanghai
 from pointsadmin import roles
 from vendors.calls import call_vendor
-from vendors.exceptions import VendorError
-from vendors.results import Capability, HistoryQuery, LookupKind, Outcome, PointsTransaction
+from vendors.results import Capability, HistoryQuery, LookupKind, Outcome
 
 
 def wants_partial(request: HttpRequest) -> bool:
@@ -239,71 +235,6 @@ def member_period_summary(request: HttpRequest, connection_id: int, member_id: s
     return response
 
 
-def _transaction_row(item: PointsTransaction) -> list[object]:
-    return [
-        shanghai(item.occurred_at),
-        item.record_id,
-        item.member_id,
-        item.change,
-        item.direction.value,
-        "" if item.balance_after is None else item.balance_after,
-        item.type_code,
-        item.type_name,
-        item.description,
-        mask_mobile(item.mobile),
-    ]
-
-
-def _transaction_header() -> list[str]:
-    return [
-        gettext("Time (Asia/Shanghai)"),
-        gettext("Record id"),
-        gettext("Member id"),
-        gettext("Change"),
-        gettext("Direction"),
-        gettext("Balance after"),
-        gettext("Type code"),
-        gettext("Type"),
-        gettext("Description"),
-        gettext("Mobile"),
-    ]
-
-
-def rows_until_vendor_fails(items: Iterator[Any], to_row: Any) -> Iterator[list[object]]:
-    """CSV rows until the vendor fails mid-export; the failure then ends the file as its last line, visibly."""
-    try:
-        for item in items:
-            yield to_row(item)
-    except VendorError as error:
-        yield [gettext("Export incomplete: %(message)s") % {"message": error.user_message()}]
-
-
-def _export_error(request: HttpRequest, form: Any) -> HttpResponse:
-    return render(request, "ledger/export_error.html", {"errors": form_errors(form)}, status=400)
-
-
-@shows_member_data
-@require_GET
-@permission_required(roles.PERM_EXPORT, raise_exception=True)
-def member_export(request: HttpRequest, connection_id: int, member_id: str) -> StreamingHttpResponse | HttpResponse:
-    vendor_member = _vendor_member(connection_id, member_id)
-    connection, member = vendor_member.connection, vendor_member.member
-    form = forms.HistoryFilterForm(request.GET, profile=vendor_member.profile)
-    if not form.is_valid():
-        return _export_error(request, form)
-    query = form.to_query()
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        target=member.value,
-        connection=connection,
-        details={"what": "member_history", "start": str(query.start.date()), "end": str(query.end.date())},
-    )
-    rows = members.member_history_rows(vendor_member=vendor_member, query=query)
-    filename = f"points-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
-    return csv_response(filename, _transaction_header(), rows_until_vendor_fails(rows, _transaction_row))
-
-
 # --- revealing a mobile ------------------------------------------------------------------------------------------
 @shows_member_data
 @require_POST
@@ -386,33 +317,6 @@ def rankings(request: HttpRequest) -> HttpResponse:
     return render_list(request, "ledger/rankings.html", context)
 
 
-@shows_member_data
-@require_GET
-@permission_required(roles.PERM_EXPORT, raise_exception=True)
-def rankings_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
-    form, connection = _rankings_form(request)
-    if connection is None or not form.is_valid():
-        return _export_error(request, form)
-    query = form.to_query()
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        connection=connection,
-        details={"what": "rankings", "sort": query.sort_field.value, "descending": query.descending},
-    )
-    header = [
-        gettext("Rank"),
-        gettext("Member id"),
-        pgettext("person", "Name"),
-        gettext("Total"),
-        gettext("Available"),
-        gettext("Frozen"),
-        gettext("First earned (Asia/Shanghai)"),
-    ]
-    rows = rows_until_vendor_fails(listings.ranking_rows(connection=connection, query=query), listings.ranking_csv_row)
-    return csv_response(f"rankings-{connection.pk}.csv", header, rows)
-
-
 # --- shop ledger ----------------------------------------------------------------------------------------------------
 def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, VendorConnection | None]:
     connections, connection = _list_connections(request, Capability.SHOP_LEDGER)
@@ -452,24 +356,3 @@ def shop_ledger(request: HttpRequest) -> HttpResponse:
         "nav_section": "ledger",
     }
     return render_list(request, "ledger/shop_ledger.html", context)
-
-
-@shows_member_data
-@require_GET
-@permission_required(roles.PERM_EXPORT, raise_exception=True)
-@permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
-def shop_ledger_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
-    form, connection = _ledger_form(request)
-    if form is None or not form.is_valid():
-        return _export_error(request, form)
-    query = form.to_query()
-    audit_record(
-        user=request.user,
-        action=AuditAction.EXPORT,
-        target=query.member_id or query.mobile,
-        connection=connection,
-        details={"what": "shop_ledger", "start": str(query.start.date()), "end": str(query.end.date())},
-    )
-    rows = listings.ledger_rows(connection=connection, query=query)
-    filename = f"ledger-{connection.pk}-{query.start:%Y%m%d}-{query.end:%Y%m%d}.csv"
-    return csv_response(filename, _transaction_header(), rows_until_vendor_fails(rows, _transaction_row))

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "ledger",
     "audit",
     "accounts",
+    "huey.contrib.djhuey",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +211,43 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Background jobs (exports/) run on huey; `manage.py run_huey` is the consumer. With Redis (CACHE_URL or REDIS_URL)
+# every consumer on every host takes from one queue there; without it the queue is a SQLite file beside the
+# database. The queue is named after CACHE_KEY_PREFIX, so deployments (or test runs) sharing a Redis never share jobs.
+HUEY_QUEUE_NAME = env.str("HUEY_QUEUE_NAME", default=f"{CACHES['default']['KEY_PREFIX']}-jobs")
+_huey_common = {
+    "name": HUEY_QUEUE_NAME,
+    "immediate": env.bool("HUEY_IMMEDIATE", default=False),
+    "results": False,  # tasks report through their ExportJob row, not huey's result store
+    "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+}
+if _cache_url.startswith(("redis://", "rediss://")):
+    HUEY = {**_huey_common, "huey_class": "huey.RedisHuey", "url": _cache_url}
+else:
+    _database_file = Path(DATABASES["default"]["NAME"]) if "sqlite" in DATABASES["default"]["ENGINE"] else None
+    _queue_file = _database_file.with_name(_database_file.stem + "-jobs.sqlite3") if _database_file else None
+    # Beside the SQLite database, or in the project's folder (as db.sqlite3): a folder that exists, since the queue
+    # is opened when Django starts (manage.py check with PostgreSQL and no Redis too).
+    HUEY_SQLITE_FILE = env.path("HUEY_SQLITE_FILE", default=_queue_file or BASE_DIR / "db-jobs.sqlite3")
+    HUEY = {**_huey_common, "huey_class": "huey.SqliteHuey", "filename": str(HUEY_SQLITE_FILE)}
+
+# Export files: private, through Django's storage API, in a folder that is served neither as static nor as media.
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=BASE_DIR / "var" / "exports")
+STORAGES["exports"] = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EXPORT_ROOT}}
+EXPORT_FILE_DAYS = env.int("EXPORT_FILE_DAYS", default=7)
+# Pages of one job fetched at once, and of one connection across every job (exports/throttle.py).
+EXPORT_JOB_CONCURRENCY = env.int("EXPORT_JOB_CONCURRENCY", default=4)
+EXPORT_CONNECTION_CONCURRENCY = env.int("EXPORT_CONNECTION_CONCURRENCY", default=6)
+# The share of a vendor's rate limit that exports may use: the rest is always left to the pages people wait on.
+EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", default=0.5)
+# A page the vendor fails is tried this many times, the pauses doubling from the backoff, before the job fails.
+EXPORT_PAGE_ATTEMPTS = env.int("EXPORT_PAGE_ATTEMPTS", default=5)
+EXPORT_RETRY_BACKOFF_SECONDS = env.float("EXPORT_RETRY_BACKOFF_SECONDS", default=2.0)
+# A running job renews its lease as it goes; one whose lease ran out (its consumer died) is resumed by another.
+EXPORT_LEASE_SECONDS = env.int("EXPORT_LEASE_SECONDS", default=60)
+# The export button waits this long for a small job to finish, and then leads straight to the file.
+EXPORT_QUICK_SECONDS = env.float("EXPORT_QUICK_SECONDS", default=1.5)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit_log"),
     path("connections/", include("connections.urls")),
     path("", include("accounts.urls")),
+    path("exports/", include("exports.urls")),
     path("", include("ledger.urls")),
 ]
 

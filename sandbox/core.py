@@ -48,6 +48,9 @@ class Knobs:
     shuffle_rows: bool = False  # Kingdee: the rows of a page in no particular order (the doc promises none)
     flow_list_total: bool = True  # Xiaoe flow.list: say the month's total (the reply's shape is unconfirmed)
     hostile_data: str | None = None  # one of sandbox.hostile.HOSTILE_KINDS, for every data reply until cleared
+    # Data calls asking for page `fail_page` answer HTTP 500, `fail_page_times` times (-1: every time).
+    fail_page: int = 0
+    fail_page_times: int = 0
 
 
 @dataclass
@@ -300,3 +303,13 @@ def text_time(moment: datetime) -> str:
 
 def unix_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def asked_page(request: Request) -> int | None:
+    """The page a data call asks for: Kingdee's in the query, Xinyue's and Xiaoe's in the JSON body (a number or a
+    string of digits, as each vendor sends it); None when it names none that can be read."""
+    body = request.json() if request.method == "POST" else None
+    value = request.query.get("page") or (body.get("page") if isinstance(body, dict) else None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None

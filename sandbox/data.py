@@ -98,6 +98,8 @@ class Member:
     seed: int
     record_count: int
     dataset: Dataset = field(repr=False)
+    # Record numbers are seq_base * 100,000 + index: unique within the dataset (Dataset.add sees to it).
+    seq_base: int = 0
 
     @cached_property
     def records(self) -> list[Record]:
@@ -132,8 +134,16 @@ class Dataset:
     def __post_init__(self) -> None:
         self.by_id: dict[str, Member] = {}
         self.by_mobile: dict[str, list[Member]] = {}
+        self._seq_bases: set[int] = set()
 
     def add(self, member: Member) -> None:
+        # Two seeds may agree in their last six digits (a few in 3,200 members): the later member then takes the
+        # next free base, so that no two records share a number (the vendors' record ids).
+        base = member.seed % 1_000_000
+        while base in self._seq_bases:
+            base = (base + 1) % 1_000_000
+        self._seq_bases.add(base)
+        member.seq_base = base
         self.members.append(member)
         self.by_id[member.member_id] = member
         self.by_mobile.setdefault(member.mobile, []).append(member)
@@ -173,7 +183,7 @@ def build_history(member: Member) -> list[Record]:
             change = -min(balance, rng.randint(low, high))
         balance += change
         frozen += frozen_change
-        seq = (member.seed % 1_000_000) * 100_000 + index
+        seq = member.seq_base * 100_000 + index
         records.append(Record(seq, moment, change, frozen_change, balance, code, name))
     return records
 

@@ -17,7 +17,18 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import hostile
-from sandbox.core import FAULTS, Endpoint, Knobs, Reply, Request, SandboxState, VendorApi, json_reply, with_headers
+from sandbox.core import (
+    FAULTS,
+    Endpoint,
+    Knobs,
+    Reply,
+    Request,
+    SandboxState,
+    VendorApi,
+    asked_page,
+    json_reply,
+    with_headers,
+)
 
 logger = logging.getLogger("sandbox")
 
@@ -115,6 +126,12 @@ def dispatch(state: SandboxState, request: Request) -> Reply:
     if endpoint.data and fault is None and knobs.error_rate:
         with state.lock:
             if state.error_rng.random() < knobs.error_rate:
+                fault = "http_500"
+    if endpoint.data and fault is None and knobs.fail_page and asked_page(request) == knobs.fail_page:
+        with state.lock:
+            if knobs.fail_page_times:
+                knobs.fail_page_times -= 1 if knobs.fail_page_times > 0 else 0
+                state.counters[f"page_faults:{vendor}"] += 1
                 fault = "http_500"
     if fault == "timeout":
         time.sleep(min(float(knobs.timeout_seconds), 60.0))

@@ -15,7 +15,7 @@ echo "== lint"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 # The sandbox is a test double with demo credentials and seeded pseudo-random data: not scanned.
-"$VENV/bin/bandit" --quiet --configfile pyproject.toml --recursive pointsadmin vendors connections ledger audit accounts scripts
+"$VENV/bin/bandit" --quiet --configfile pyproject.toml --recursive pointsadmin vendors connections ledger audit accounts exports scripts
 
 echo "== tests on SQLite + local-memory cache"
 env -u DATABASE_URL -u CACHE_URL -u REDIS_URL "$PY" -m pytest "$@"

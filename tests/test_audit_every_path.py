@@ -7,6 +7,7 @@ and every marked view must have a request recipe here, so a new URL cannot be fo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -80,17 +81,55 @@ RECIPES: dict[str, Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]] 
         reverse("ledger:member_period_summary", args=[c["kingdee"].pk, "M001"]),
         {},
     ),
-    "ledger:member_export": lambda c: ("get", reverse("ledger:member_export", args=[c["kingdee"].pk, "M001"]), {}),
+    # An export button starts a job (one audit row; it runs after the request) and leads to the job's page.
+    "ledger:member_export": lambda c: (
+        "post",
+        reverse("ledger:member_export", args=[c["kingdee"].pk, "M001"]),
+        {"format": "csv"},
+    ),
     "ledger:reveal_mobile": lambda c: (
         "post",
         reverse("ledger:reveal_mobile"),
         {"connection_id": c["kingdee"].pk, "member_id": "M001"},
     ),
     "ledger:rankings": lambda c: ("get", reverse("ledger:rankings"), {"connection": c["xiaoe"].pk}),
-    "ledger:rankings_export": lambda c: ("get", reverse("ledger:rankings_export"), {"connection": c["xiaoe"].pk}),
+    "ledger:rankings_export": lambda c: (
+        "post",
+        reverse("ledger:rankings_export") + f"?connection={c['xiaoe'].pk}",
+        {"format": "csv"},
+    ),
     "ledger:shop_ledger": lambda c: ("get", reverse("ledger:shop_ledger"), {"member_id": "M001"}),
-    "ledger:shop_ledger_export": lambda c: ("get", reverse("ledger:shop_ledger_export"), {"member_id": "M001"}),
+    "ledger:shop_ledger_export": lambda c: (
+        "post",
+        reverse("ledger:shop_ledger_export") + "?member_id=M001",
+        {"format": "csv"},
+    ),
+    "exports:download": lambda c: ("get", reverse("exports:download", args=[_finished_export(c).pk]), {}),
 }
+
+
+def _finished_export(c: dict[str, Any]) -> Any:
+    """A done export job with its file, made directly (making it through the button would write audit rows)."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from exports.models import ExportJob, ExportStatus
+
+    job = ExportJob.objects.create(
+        owner_name="manager",
+        kind="shop_ledger",
+        connection=c["kingdee"],
+        connection_name=c["kingdee"].name,
+        format="csv",
+        language="en",
+        time_zone="Asia/Shanghai",
+        status=ExportStatus.DONE,
+        rows_written=1,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    job.file.save(f"{job.pk}.csv", ContentFile("\ufeffM001\n".encode()))
+    return job
 
 
 def test_every_marked_view_has_a_request_recipe():
@@ -106,7 +145,8 @@ def test_a_member_data_request_writes_exactly_one_audit_row(admin_user, vendors,
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = getattr(client, method)(url, data, **headers)
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    assert response.status_code == 200, body[:500]
+    # 200, or for an export button (a POST) the redirect to the job it started.
+    assert response.status_code == (302 if method == "post" and "/export/" in url else 200), body[:500]
     assert AuditEntry.objects.count() == 1
 
 

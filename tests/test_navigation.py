@@ -19,6 +19,7 @@ NAV = [
     ("ledger:member_search", "lookup_member"),
     ("ledger:rankings", "view_rankings"),
     ("ledger:shop_ledger", "view_shop_ledger"),
+    ("exports:list", "export_data"),
     ("connections:list", "manage_connections"),
     ("audit_log", "view_audit"),
     ("accounts:user_list", "manage_users"),
@@ -50,11 +51,11 @@ def test_the_navigation_links_exactly_the_pages_the_users_permissions_open(
     superuser = User.objects.create_superuser("root-user", password=PASSWORD)
     expected = {
         support_user: ["ledger:member_search"],
-        manager_user: ["ledger:member_search", "ledger:rankings", "ledger:shop_ledger"],
+        manager_user: ["ledger:member_search", "ledger:rankings", "ledger:shop_ledger", "exports:list"],
         admin_user: [name for name, _permission in NAV],
         superuser: [name for name, _permission in NAV],
         nobody_user: [],
-        export_only: [],
+        export_only: ["exports:list"],
     }
     for user, names in expected.items():
         top_bar = _top_bar(_client(user))
@@ -65,7 +66,9 @@ def test_the_navigation_links_exactly_the_pages_the_users_permissions_open(
         assert ('id="global-search"' in top_bar) == ("ledger:member_search" in names)
 
 
-@pytest.mark.parametrize("page", ["ledger:member_search", "ledger:rankings", "connections:list", "audit_log"])
+@pytest.mark.parametrize(
+    "page", ["ledger:member_search", "ledger:rankings", "exports:list", "connections:list", "audit_log"]
+)
 def test_the_current_section_is_marked(admin_client, page):
     top_bar = _top_bar(admin_client, reverse(page))
     assert re.findall(r'<a href="([^"]+)" class="active"', top_bar) == [reverse(page)]

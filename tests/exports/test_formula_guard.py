@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from datetime import UTC
+from pathlib import Path
 
 import pytest
 
-from ledger.exports import csv_lines
+from exports.rows import CellType, Column
+from exports.writers import write_csv
 
 
 def _cells(value: str) -> str:
-    """The one cell of a row holding `value`, as a spreadsheet reads it back from the CSV."""
-    return list(csv.reader(io.StringIO("".join(csv_lines(["h"], [[value]])).lstrip("\ufeff"))))[1][0]
+    """The one cell of an exported row holding `value`, as a spreadsheet reads it back from the CSV."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.csv"
+        column = Column("description", "Description", CellType.TEXT)
+        write_csv(path, columns=[column], rows=lambda: iter([[value]]), zone=UTC, zone_name="UTC")
+        with path.open(encoding="utf-8", newline="") as file:
+            text = file.read()
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1][0]
 
 
 @pytest.mark.parametrize(
