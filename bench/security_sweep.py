@@ -61,6 +61,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from audit.decorators import is_member_data_view
 from connections.models import VendorConnection
 from sandbox.demo import DEMO_CONNECTIONS
+from vendors.registry import vendor_profile
 from pointsadmin.roles import ensure_roles
 ensure_roles()
 for role in ("Support", "Manager", "Admin"):
@@ -72,7 +73,9 @@ for demo in DEMO_CONNECTIONS:
         name=demo["name"], vendor=demo["vendor"], base_url=SANDBOX, credentials=demo["credentials"]
     )
     ids.append(connection.pk)
-    secrets += [value for name, value in demo["credentials"].items() if "secret" in name or "key" in name]
+    # The fields the vendor module calls secret (an app key or client id is sent in the clear and shown again).
+    secret_names = {field.name for field in vendor_profile(demo["vendor"]).credential_fields if field.secret}
+    secrets += [value for name, value in demo["credentials"].items() if name in secret_names]
 def walk(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -154,9 +157,9 @@ def audit_rows(database: Path) -> int:
 
 
 def vendor_data_calls(sandbox: str) -> int:
-    from sandbox.server import ROUTES
+    from sandbox.server import routes
 
-    data_paths = {f"calls:{method} {path}" for (method, path), (_, _, is_data) in ROUTES.items() if is_data}
+    data_paths = {f"calls:{method} {path}" for (method, path), (_, endpoint) in routes().items() if endpoint.data}
     counters = requests.get(f"{sandbox}/_sandbox/counters", timeout=5).json()
     return sum(count for name, count in counters.items() if name in data_paths)
 
