@@ -10,8 +10,8 @@ import random
 import secrets
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,12 @@ class Account:
     vendor: str
     key: str  # appid / app_id / client_id: how counters name the account
     credentials: dict[str, str]
-    dataset: Dataset
+    dataset_key: str
+    datasets: Mapping[str, Dataset] = field(repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.datasets[self.dataset_key]
 
 
 @dataclass
@@ -108,10 +113,10 @@ class SandboxState:
         self.lock = threading.Lock()
         self.seed = seed
         self.knob_defaults = knob_defaults or {}
-        self.datasets = build_datasets(seed)
+        self.datasets = Datasets(seed)
         self.accounts = [
-            Account(entry["vendor"], _account_key(entry), dict(entry["credentials"]), self.datasets[entry["dataset"]])
-            for entry in [*demo.DEMO_CONNECTIONS, *demo.TEST_ACCOUNTS]
+            Account(entry["vendor"], _account_key(entry), dict(entry["credentials"]), entry["dataset"], self.datasets)
+            for entry in [*demo.DEMO_CONNECTIONS, *demo.TEST_ACCOUNTS, *demo.BENCH_ACCOUNTS]
         ]
         self.reset()
 
@@ -124,6 +129,8 @@ class SandboxState:
             self.windows: dict[str, deque[float]] = {}
             self.error_rng = random.Random(self.seed)
             self.shuffle_rng = random.Random(self.seed + 1)
+            # Kingdee: a query's filtered records, kept for its next page (sandbox/kingdee.py); the newest 16 queries.
+            self.selections: OrderedDict[tuple, list[Any]] = OrderedDict()
 
     # --- accounts and tokens ---------------------------------------------------------------------
     def account(self, vendor: str, **match: str) -> Account | None:
@@ -197,8 +204,33 @@ def _account_key(entry: dict[str, Any]) -> str:
     return credentials.get("appid") or credentials.get("app_id") or credentials["client_id"]
 
 
-def build_datasets(seed: int) -> dict[str, Dataset]:
-    end = history_end()
+class Datasets(dict):
+    """The datasets by key: the demo's, built at start (always the same for a seed, whatever else is asked), and the
+    bench shop's (`kingdee-bench`, about 100,000 records: 3,200 members of 3 to 60 records), built the first time a
+    call of demo.BENCH_ACCOUNTS asks for it. `values()` lists only the datasets built so far."""
+
+    def __init__(self, seed: int) -> None:
+        self.end = history_end()
+        super().__init__(build_datasets(seed, self.end))
+        self._lazy: dict[str, Callable[[], Dataset]] = {
+            "kingdee-bench": lambda: build_dataset(
+                "kingdee-bench", seed=random.Random(f"{seed}-bench").randrange(2**31), size=3_200,
+                id_maker=lambda index, _rng: str(500001 + index), end=self.end,
+            ),
+        }  # fmt: skip
+        self._building = threading.Lock()
+
+    def __missing__(self, key: str) -> Dataset:
+        if key not in self._lazy:
+            raise KeyError(key)
+        with self._building:
+            if not dict.__contains__(self, key):
+                self[key] = self._lazy[key]()
+            return dict.__getitem__(self, key)
+
+
+def build_datasets(seed: int, end: datetime | None = None) -> dict[str, Dataset]:
+    end = end or history_end()
     ids = demo.DEMO_IDENTIFIERS
     rng = random.Random(seed)
 

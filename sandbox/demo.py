@@ -82,6 +82,22 @@ TEST_ACCOUNTS: list[dict[str, Any]] = [
     },
 ]
 
+# An account for benchmarks only: a Kingdee shop of about 100,000 records (bench/export_bench.py). Its data is built
+# the first time a call of this account asks for it, so the sandbox starts as fast without it.
+BENCH_ACCOUNTS: list[dict[str, Any]] = [
+    {
+        "vendor": "kingdee",
+        "dataset": "kingdee-bench",
+        "credentials": {
+            "client_id": "300900",
+            "client_secret": "bench-kingdee-client-secret",
+            "app_key": "benchAppKey",
+            "app_secret": "bench-kingdee-app-secret",
+            "domain": "https://bench.jdy.demo",
+        },
+    },
+]
+
 # Identifiers to try (sandbox/README.md lists them too).
 DEMO_IDENTIFIERS = {
     # A mobile known to both Kingdee shops (the first shared member).

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from sandbox.core import SandboxState
-from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS
+from sandbox.demo import BENCH_ACCOUNTS, DEMO_IDENTIFIERS, TEST_ACCOUNTS
 from sandbox.signing import canonical_string, gateway_signature
 from sandbox.testing import SandboxHandle, running_sandbox
 from tests.conftest import TEST_CREDENTIALS
@@ -215,8 +215,17 @@ def test_xiaoe_token_endpoint_enforces_its_limit(sandbox):
     assert sandbox.counters()["token_limit_violations:xiaoe"] == 1
 
 
-def _kingdee_get(sandbox: SandboxHandle, path: str, params: dict[str, str], *, app_token: str = "", secret: str = ""):
-    client = KingdeeClient(ConnectionConfig(1, "k", "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0))
+def _kingdee_get(
+    sandbox: SandboxHandle,
+    path: str,
+    params: dict[str, str],
+    *,
+    app_token: str = "",
+    secret: str = "",
+    credentials: dict[str, str] | None = None,
+):
+    credentials = {**(credentials or TEST_CREDENTIALS["kingdee"])}
+    client = KingdeeClient(ConnectionConfig(1, "k", "kingdee", sandbox.base_url, credentials, 5.0))
     headers = client.signed_headers(method="GET", path=path, params=params, app_token=app_token)
     if secret:
         headers["X-Api-Signature"] = gateway_signature(
@@ -225,15 +234,16 @@ def _kingdee_get(sandbox: SandboxHandle, path: str, params: dict[str, str], *, a
     return requests.get(f"{sandbox.base_url}{path}", params=params, headers=headers, timeout=5)
 
 
-def _kingdee_token(sandbox: SandboxHandle) -> str:
+def _kingdee_token(sandbox: SandboxHandle, credentials: dict[str, str] | None = None) -> str:
     from vendors.kingdee import app_signature
 
-    credentials = TEST_CREDENTIALS["kingdee"]
+    credentials = credentials or TEST_CREDENTIALS["kingdee"]
     params = {
         "app_key": credentials["app_key"],
         "app_signature": app_signature(app_key=credentials["app_key"], app_secret=credentials["app_secret"]),
     }
-    reply = _kingdee_get(sandbox, "/jdyconnector/app_management/kingdee_auth_token", params).json()
+    path = "/jdyconnector/app_management/kingdee_auth_token"
+    reply = _kingdee_get(sandbox, path, params, credentials=credentials).json()
     assert reply["errcode"] == 0
     return reply["data"]["app-token"]
 
@@ -352,6 +362,42 @@ def test_the_shared_mobile_is_a_member_of_both_kingdee_shops():
     mobile = DEMO_IDENTIFIERS["shared_mobile"]
     assert mobile in datasets["kingdee-sh"].by_mobile
     assert mobile in datasets["kingdee-hz"].by_mobile
+
+
+def test_the_bench_shop_is_built_only_when_asked_for_and_leaves_the_demo_data_as_it_was():
+    state = SandboxState()
+    assert "kingdee-bench" not in list(state.datasets)
+    bench = state.datasets["kingdee-bench"]
+    assert 95_000 <= len(bench.ledger) <= 110_000
+    assert len({record.seq for record, _ in bench.ledger}) == len(bench.ledger)
+    fresh = SandboxState().datasets
+    for key in ("xinyue", "xiaoe", "kingdee-sh", "kingdee-hz"):
+        assert [(m.member_id, m.seed) for m in state.datasets[key].members] == [
+            (m.member_id, m.seed) for m in fresh[key].members
+        ]
+
+
+def test_the_bench_shop_serves_its_whole_ledger_page_after_page(sandbox):
+    credentials = BENCH_ACCOUNTS[0]["credentials"]
+    token = _kingdee_token(sandbox, credentials)
+    path = "/jdy/v2/ls/integral_record"
+
+    def page(number: int, **filters: str) -> dict:
+        params = {"page": str(number), "page_size": "100", **filters}
+        return _kingdee_get(sandbox, path, params, app_token=token, credentials=credentials).json()["data"]
+
+    first = page(1)
+    assert first["count"] >= 95_000
+    assert first["total_page"] == -(-first["count"] // 100)
+    # The next pages of the same query (kept by the sandbox) follow on; another query is filtered afresh.
+    later = [page(number) for number in (2, 3, first["total_page"])]
+    ids = [row["id"] for data in [first, *later] for row in data["rows"]]
+    assert len(ids) == len(set(ids)) == 300 + first["count"] - (first["total_page"] - 1) * 100
+    times = [row["create_time"] for data in (first, later[0]) for row in data["rows"]]
+    assert times == sorted(times, reverse=True)
+    member = first["rows"][0]["member_id"]
+    assert {row["member_id"] for row in page(1, member_id=member)["rows"]} == {member}
+    assert page(2)["rows"] == later[0]["rows"]
 
 
 def test_the_same_seed_gives_the_same_data():
