@@ -70,6 +70,7 @@ def django_env(sandbox_url: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "false",
         "DATABASE_URL": database_url,
         "CACHE_URL": REDIS_URL,
+        "VENDOR_ALLOW_PRIVATE_HOSTS": "true",  # the sandbox is on 127.0.0.1
         "CACHE_KEY_PREFIX": "pointsadmin-bench",
         # As in production: one JSON line per request (written to a file, counted after the load).
         "LOG_LEVEL": "INFO",
