@@ -119,8 +119,8 @@ def ranking_row(balance: MemberBalance) -> SpoolRow:
     return (f"m:{balance.member_id}" if balance.member_id else None), cells
 
 
-# A mainland mobile anywhere in a text (not inside a longer run of digits).
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?1\d{10}(?!\d)")
+# A mainland mobile anywhere in a text (not part of a longer id or number).
+_MOBILE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+])(?:\+?86)?1\d{10}(?![A-Za-z0-9])")
 
 
 def _masked_text(value: str) -> str:
