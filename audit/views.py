@@ -2,125 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from audit.models import AuditAction, AuditEntry
-from audit.records import mask_mobile
-from connections.models import VendorConnection
+from audit.forms import AuditFilterForm, selected_entries
 from pointsadmin import roles
-from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.results import ResultPage
 
+__all__ = ["AuditFilterForm", "audit_log"]
+
 AUDIT_PAGE_SIZE = 50
-
-
-_TARGET_MAX = AuditEntry._meta.get_field("target").max_length or 255
-
-
-class AuditFilterForm(forms.Form):
-    start = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date such as 2026-12-01.")},
-    )
-    end = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a date such as 2026-12-01.")},
-    )
-    user = forms.ModelChoiceField(
-        label=_("User"),
-        queryset=get_user_model().objects.order_by("username"),
-        required=False,
-        empty_label=_("All"),
-        error_messages={"invalid_choice": _("There is no such user.")},
-    )
-    action = forms.ChoiceField(
-        label=_("Action"),
-        choices=[("", _("All")), *AuditAction.choices],
-        required=False,
-        error_messages={"invalid_choice": _("There is no such action.")},
-    )
-    target = forms.CharField(
-        label=_("Target"),
-        required=False,
-        max_length=_TARGET_MAX,
-        help_text=_("A member id, a mobile number (masked or not), a user name or a connection name."),
-        error_messages={"max_length": _("A target is at most %(limit_value)d characters long.")},
-    )
-    connection = forms.ModelChoiceField(
-        label=_("Vendor account"),
-        queryset=VendorConnection.objects.order_by("name"),
-        required=False,
-        empty_label=_("All"),
-        error_messages={"invalid_choice": _("There is no such vendor account.")},
-    )
-    page = forms.IntegerField(
-        min_value=1,
-        required=False,
-        widget=forms.HiddenInput,
-        error_messages={"invalid": _("A page number is a whole number."), "min_value": _("Pages start at 1.")},
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        refuse_null_characters_in_our_words(self)
-
-    def clean_page(self) -> int:
-        # Clamped rather than refused: an old bookmark past the end still shows something useful.
-        return min(self.cleaned_data.get("page") or 1, 10**6)
-
-    def clean_target(self) -> str:
-        # Entries hold mobiles masked: a full mobile typed here finds them as the masked one.
-        return mask_mobile(self.cleaned_data.get("target", "").strip())
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and start > end:
-            self.add_error("end", _("The end date is before the start date."))
-        return data
-
-    def filter(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
-        """`entries` narrowed by every filter that validated (dates are days in the site's time zone)."""
-        data = self.cleaned_data
-        if start := data.get("start"):
-            entries = entries.filter(created_at__date__gte=start)
-        if end := data.get("end"):
-            entries = entries.filter(created_at__date__lte=end)
-        if user := data.get("user"):
-            entries = entries.filter(user=user)
-        if action := data.get("action"):
-            entries = entries.filter(action=action)
-        if target := data.get("target"):
-            entries = entries.filter(target=target)
-        if connection := data.get("connection"):
-            entries = entries.filter(connection=connection)
-        return entries
 
 
 @require_GET
 @permission_required(roles.PERM_VIEW_AUDIT, raise_exception=True)
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    entries = AuditEntry.objects.select_related("connection")
     # A filter that is not valid is named on the page and ignored; the valid ones still apply (cleaned_data
     # keeps every field that validated).
     form.is_valid()
-    entries = form.filter(entries)
+    entries = selected_entries(form)
     # Django's paginator (a page past the end shows the last), told in the words the list pages share.
     found = Paginator(entries, AUDIT_PAGE_SIZE).get_page(form.cleaned_data.get("page") or 1)
     page = ResultPage(tuple(found), found.number, AUDIT_PAGE_SIZE, found.paginator.count)
@@ -128,6 +34,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx
     if htmx and not htmx.boosted and not htmx.history_restore_request:
         template += "#table"
-    response = render(request, template, {"form": form, "page": page, "nav_section": "audit"})
+    context = {
+        "form": form,
+        "page": page,
+        "nav_section": "audit",
+        # The export button (a job of the exports app, which this app does not import): the filters on screen.
+        "export_url": reverse("audit_log_export"),
+    }
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -17,6 +17,8 @@ class ExportKind(models.TextChoices):
     MEMBER_HISTORY = "member_history", _("Member points transactions")
     RANKINGS = "rankings", _("Points rankings")
     SHOP_LEDGER = "shop_ledger", _("Points transactions")
+    # Our own audit log (issue 18): read from our database, never from a vendor.
+    AUDIT_LOG = "audit_log", _("Audit log")
 
 
 class ExportFormat(models.TextChoices):

@@ -18,11 +18,17 @@ ASCII_KINDS = {
     ExportKind.MEMBER_HISTORY: "member-history",
     ExportKind.RANKINGS: "rankings",
     ExportKind.SHOP_LEDGER: "points-ledger",
+    ExportKind.AUDIT_LOG: "audit-log",
 }
 
 
 def _days(job: ExportJob) -> list[str]:
     zone = ZoneInfo(job.time_zone)
+    if job.kind == ExportKind.AUDIT_LOG:
+        # The days filtered on (up to the day it was made when no end was given); only that day without any.
+        start, end = job.filters.get("start", ""), job.filters.get("end", "")
+        last = end.replace("-", "") if end else job.created_at.astimezone(zone).strftime("%Y%m%d")
+        return [start.replace("-", ""), last] if start else [last]
     if job.kind == ExportKind.RANKINGS or job.period_start is None or job.period_end is None:
         return [job.created_at.astimezone(zone).strftime("%Y%m%d")]
     return [job.period_start.astimezone(zone).strftime("%Y%m%d"), job.period_end.astimezone(zone).strftime("%Y%m%d")]

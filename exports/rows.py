@@ -7,15 +7,21 @@ time zone, so a row spooled before a consumer died is written exactly like one s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from audit.describe import describe_entry
 from audit.records import mask_mobile
 from vendors.results import MemberBalance, PointsTransaction
+
+if TYPE_CHECKING:
+    from audit.models import AuditEntry
 
 # A row's identity for de-duplication (None: the vendor gives it none) and its cells.
 SpoolRow = tuple[str | None, list[str | None]]
@@ -63,6 +69,17 @@ RANKING_COLUMNS = (
     Column("first_earned_at", _("First earned"), CellType.TIME),
 )
 
+# The audit log's columns: the page's own (when, who, what happened, vendor account) with the action and the target
+# in columns of their own, so that a spreadsheet can filter by them.
+AUDIT_COLUMNS = (
+    Column("created_at", _("Time"), CellType.TIME),
+    Column("user", _("User"), CellType.TEXT),
+    Column("action", _("Action"), CellType.TEXT),
+    Column("entry", _("What happened"), CellType.TEXT),
+    Column("target", _("Target"), CellType.TEXT),
+    Column("connection", _("Vendor account"), CellType.TEXT),
+)
+
 
 def _text(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
@@ -100,3 +117,27 @@ def ranking_row(balance: MemberBalance) -> SpoolRow:
         balance.first_earned_at.isoformat() if balance.first_earned_at is not None else None,
     ]
     return (f"m:{balance.member_id}" if balance.member_id else None), cells
+
+
+# A mainland mobile anywhere in a text (not part of a longer id or number).
+_MOBILE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9+])(?:\+?86)?1\d{10}(?![A-Za-z0-9])")
+
+
+def _masked_text(value: str) -> str:
+    """`value` with every full mobile in it masked: entries are written masked, and an older one that was not must
+    not put a full number into a file."""
+    return _MOBILE_IN_TEXT.sub(lambda match: mask_mobile(match.group(0)), value)
+
+
+def audit_row(entry: AuditEntry) -> SpoolRow:
+    """One audit entry as the page shows it, the sentence and the action's label in the active language (the job's,
+    as the runner fetches): audit/describe.py."""
+    cells = [
+        entry.created_at.isoformat(),
+        _text(entry.username),
+        _text(entry.action_label),
+        _text(_masked_text(describe_entry(entry))),
+        _text(_masked_text(entry.target)),
+        _text(entry.connection.name if entry.connection is not None else ""),
+    ]
+    return f"a:{entry.pk}", cells

@@ -189,6 +189,9 @@ class JobRun:
         (then the rest are fetched at once); without a count, the next page is asked for when one comes back full.
         Yields (part, page, the page, whether it is the part's last)."""
         concurrency = max(1, settings.EXPORT_JOB_CONCURRENCY)
+        if not source.vendor_calls:
+            yield from self._own_pages(source, position)
+            return
         gate = ExportGate(
             connection_id=self.job.connection_id or 0,
             vendor=self.job.connection.vendor if self.job.connection else "",
@@ -248,6 +251,23 @@ class JobRun:
         finally:
             self.stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _own_pages(
+        self, source: sources.Source, position: Position
+    ) -> Iterator[tuple[int, int, sources.FetchedPage, bool]]:
+        """Pages of our own data (the audit log), read one after the other in this thread: no vendor to wait for,
+        no slot or rate share to take, and the database connection stays this thread's."""
+        segment, page = position.segment, position.page
+        while segment < source.segments:
+            result = source.fetch(segment, page)
+            if result.page_count is not None and segment not in position.counts:
+                position.counts[segment] = result.page_count
+                if result.total is not None:
+                    position.totals[segment] = result.total
+            last = not result.has_next or page >= sources.MAX_PAGES
+            yield segment, page, result, last
+            segment, page = (segment + 1, 1) if last else (segment, page + 1)
+            self._renew_if_due()
 
     # --- the run ------------------------------------------------------------------------------------------------
     def run(self) -> None:

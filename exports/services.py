@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from audit.models import AuditAction
 from audit.records import audit_record
-from exports.models import ACTIVE_STATUSES, NO_LEASE, ExportFormat, ExportJob, ExportStatus, export_storage
+from exports.models import ACTIVE_STATUSES, NO_LEASE, ExportFormat, ExportJob, ExportKind, ExportStatus, export_storage
 from exports.runner import delete_spools, spool_dir
 from exports.sources import ExportRequest
 from pointsadmin import roles
@@ -31,10 +31,13 @@ def sees_every_export(user: Any) -> bool:
 
 def visible_jobs(user: Any) -> QuerySet[ExportJob]:
     jobs = ExportJob.objects.select_related("owner")
-    return jobs if sees_every_export(user) else jobs.filter(owner=user)
+    # An audit log export is for whoever may read the audit log: not for its owner once that right is gone.
+    return jobs if sees_every_export(user) else jobs.filter(owner=user).exclude(kind=ExportKind.AUDIT_LOG)
 
 
 def may_handle(user: Any, job: ExportJob) -> bool:
+    if job.kind == ExportKind.AUDIT_LOG and not user.has_perm(roles.PERM_VIEW_AUDIT):
+        return False
     return job.owner_id == user.pk or sees_every_export(user)
 
 
@@ -54,7 +57,7 @@ def create_job(*, user: Any, request: ExportRequest, file_format: str) -> Export
         owner_name=user.get_username(),
         kind=request.kind,
         connection=request.connection,
-        connection_name=request.connection.name,
+        connection_name=request.connection.name if request.connection is not None else "",
         member_id=request.member_id,
         filters=request.filters,
         period_start=request.period_start,

@@ -1,4 +1,4 @@
-"""The one place where exports meet the ledger: its page forms and its selectors.
+"""The one place where exports meet the list pages (the ledger's and the audit log): their forms and selectors.
 
 Two halves. When a job is created, the page's own form validates the filters on screen (exactly as the page did)
 and they are saved with their dates resolved. When the job runs, the same form rebuilds the query from the saved
@@ -14,17 +14,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from audit.forms import AuditFilterForm, selected_entries
 from connections.clients import connection_client, connection_profile, connections_with, enabled_connection
 from connections.models import VendorConnection
 from exports.models import ExportJob, ExportKind
-from exports.rows import RANKING_COLUMNS, TRANSACTION_COLUMNS, Column, SpoolRow, ranking_row, transaction_row
+from exports.rows import (
+    AUDIT_COLUMNS,
+    RANKING_COLUMNS,
+    TRANSACTION_COLUMNS,
+    Column,
+    SpoolRow,
+    audit_row,
+    ranking_row,
+    transaction_row,
+)
 from ledger import forms
 from ledger.services import listings, members
 from vendors.parsing import SHANGHAI
@@ -33,6 +44,8 @@ from vendors.results import Capability, HistoryQuery, RankingQuery
 
 # Bounds a vendor that keeps saying "there is a next page" (the selectors' own bound).
 MAX_PAGES = members.MAX_EXPORT_PAGES
+# Audit entries read a page at a time from our own database (one query each).
+AUDIT_PAGE_SIZE = 1000
 
 
 # --- creating a job: the filters on screen, validated by the page's form ------------------------------------------
@@ -41,7 +54,8 @@ class ExportRequest:
     """What a job exports, validated: saved on the ExportJob."""
 
     kind: ExportKind
-    connection: VendorConnection
+    # None for the audit log exported without a vendor account filter.
+    connection: VendorConnection | None
     filters: dict[str, str]
     member_id: str = ""
     period_start: datetime | None = None
@@ -155,6 +169,37 @@ def rankings_export_request(*, data: QueryDict) -> ExportRequest | Refused:
     return ExportRequest(kind=ExportKind.RANKINGS, connection=connection, filters=filters)
 
 
+def audit_log_export_request(*, data: QueryDict) -> ExportRequest | Refused:
+    """The audit log's filters on screen, validated by the page's own form. The page names a filter that is not
+    valid and ignores it; a file says nothing, so here such filters are refused with the page's messages."""
+    form = AuditFilterForm(data)
+    if not form.is_valid():
+        return Refused(_errors(form))
+    cleaned = form.cleaned_data
+    start, end = cleaned.get("start"), cleaned.get("end")
+    user, connection = cleaned.get("user"), cleaned.get("connection")
+    filters = {
+        "start": start.isoformat() if start else "",
+        "end": end.isoformat() if end else "",
+        "user": str(user.pk) if user else "",
+        "action": cleaned.get("action") or "",
+        "target": cleaned.get("target") or "",
+        "connection": str(connection.pk) if connection else "",
+    }
+    zone = timezone.get_current_timezone()
+    # Entries written while the job runs (its own "export started" among them) are not part of it.
+    period_end = timezone.now()
+    if end is not None:
+        period_end = min(period_end, datetime.combine(end, time.max, tzinfo=zone))
+    return ExportRequest(
+        kind=ExportKind.AUDIT_LOG,
+        connection=connection,
+        filters=filters,
+        period_start=datetime.combine(start, time.min, tzinfo=zone) if start else None,
+        period_end=period_end,
+    )
+
+
 # --- running a job: the saved filters rebuilt into queries, read a page at a time ---------------------------------
 class SourceUnavailable(Exception):
     """The job can no longer be read (its connection was deleted or disabled, the saved filters no longer hold)."""
@@ -179,6 +224,8 @@ class Source:
     fetch: Callable[[int, int], FetchedPage]  # (part, page number from 1) → the page
     rate_limit: RateLimit | None  # the vendor's own limit, which exports may use only a share of
     rate_scope: str
+    # False for our own data (the audit log): its pages take no vendor slot.
+    vendor_calls: bool = True
 
 
 def _form_data(filters: Mapping[str, str]) -> QueryDict:
@@ -298,8 +345,31 @@ def _rankings_source(job: ExportJob) -> Source:
     return Source(RANKING_COLUMNS, 1, fetch, getattr(client, "rate_limit", None), _rate_scope(client))
 
 
+def _audit_source(job: ExportJob) -> Source:
+    """The audit log from our database: the page's form rebuilt from the saved filters, the page's query, up to the
+    moment the job was made. No vendor is asked anything."""
+    form = _rebuilt_form(AuditFilterForm(_form_data(job.filters)))
+    zone = ZoneInfo(job.time_zone)
+
+    def fetch(segment: int, number: int) -> FetchedPage:
+        # The dates are days where the user was, as on the page.
+        with timezone.override(zone):
+            entries = selected_entries(form)
+            if job.period_end is not None:
+                entries = entries.filter(created_at__lte=job.period_end)
+            total = entries.count()
+            offset = (number - 1) * AUDIT_PAGE_SIZE
+            page = list(entries[offset : offset + AUDIT_PAGE_SIZE])
+        page_count = max(1, -(-total // AUDIT_PAGE_SIZE))
+        return FetchedPage([audit_row(entry) for entry in page], total, page_count, number < page_count)
+
+    return Source(AUDIT_COLUMNS, 1, fetch, None, "audit", vendor_calls=False)
+
+
 def open_source(job: ExportJob) -> Source:
     """The job's export, rebuilt from its saved filters; raises SourceUnavailable when that is no longer possible."""
+    if job.kind == ExportKind.AUDIT_LOG:
+        return _audit_source(job)
     if job.kind == ExportKind.RANKINGS:
         return _rankings_source(job)
     capability = Capability.MEMBER_HISTORY if job.kind == ExportKind.MEMBER_HISTORY else Capability.SHOP_LEDGER

@@ -87,6 +87,17 @@ def shop_ledger_export(request: HttpRequest) -> HttpResponse:
     return _start(request, sources.shop_ledger_export_request(data=request.GET))
 
 
+@shows_member_data
+@require_http_methods(["GET", "POST"])
+@permission_required(roles.PERM_VIEW_AUDIT, raise_exception=True)
+@permission_required(roles.PERM_EXPORT, raise_exception=True)
+def audit_log_export(request: HttpRequest) -> HttpResponse:
+    """The audit log's button: the entries its filters select (the targets are members' ids and masked mobiles)."""
+    if request.method == "GET":
+        return _back_to("audit_log", request)
+    return _start(request, sources.audit_log_export_request(data=request.GET))
+
+
 # --- a job's page -------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Progress:

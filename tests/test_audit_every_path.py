@@ -104,6 +104,8 @@ RECIPES: dict[str, Callable[[dict[str, Any]], tuple[str, str, dict[str, Any]]]] 
         reverse("ledger:shop_ledger_export") + "?member_id=M001",
         {"format": "csv"},
     ),
+    # The audit log's targets are members' ids and masked mobiles: its export is a member-data export too.
+    "audit_log_export": lambda c: ("post", reverse("audit_log_export") + "?target=M001", {"format": "csv"}),
     "exports:download": lambda c: ("get", reverse("exports:download", args=[_finished_export(c).pk]), {}),
 }
 

@@ -103,6 +103,7 @@ ROUTE_ROLES = {
     "connections:delete": {"admin"},
     "connections:test": {"admin"},
     "audit_log": {"admin"},
+    "audit_log_export": {"admin"},
     "accounts:user_list": {"admin"},
     "accounts:user_create": {"admin"},
     "accounts:user_detail": {"admin"},
