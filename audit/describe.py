@@ -112,6 +112,31 @@ def _export(entry: AuditEntry, details: dict[str, Any]) -> str:
     return _join(sentence, _period(details))
 
 
+def _job(details: dict[str, Any]) -> str:
+    job = details.get("job")
+    return f"#{job}" if isinstance(job, int) else ""
+
+
+def _export_started(entry: AuditEntry, details: dict[str, Any]) -> str:
+    return _join(_("Started export job %(job)s") % {"job": _job(details)}, entry.target, _period(details))
+
+
+def _export_downloaded(entry: AuditEntry, details: dict[str, Any]) -> str:
+    rows = details.get("rows")
+    extras = [ngettext("%(count)d row", "%(count)d rows", rows) % {"count": rows}] if isinstance(rows, int) else []
+    if details.get("partial"):
+        extras.append(_("incomplete"))
+    return _join(_("Downloaded export job %(job)s") % {"job": _job(details)}, entry.target, *extras)
+
+
+def _export_cancelled(entry: AuditEntry, details: dict[str, Any]) -> str:
+    rows = details.get("rows")
+    written = (
+        ngettext("after %(count)d row", "after %(count)d rows", rows) % {"count": rows} if isinstance(rows, int) else ""
+    )
+    return _join(_("Cancelled export job %(job)s") % {"job": _job(details)}, entry.target, written)
+
+
 def _via(details: dict[str, Any]) -> str:
     via = details.get("via")
     return _("via %(via)s") % {"via": via} if via else ""
@@ -216,6 +241,9 @@ _DESCRIBERS: dict[str, Callable[[AuditEntry, dict[str, Any]], str]] = {
     AuditAction.RANKINGS_VIEW: _rankings_view,
     AuditAction.SHOP_LEDGER_VIEW: _shop_ledger_view,
     AuditAction.EXPORT: _export,
+    AuditAction.EXPORT_CREATED: _export_started,
+    AuditAction.EXPORT_DOWNLOADED: _export_downloaded,
+    AuditAction.EXPORT_CANCELLED: _export_cancelled,
     AuditAction.CONNECTION_CREATED: _connection_sentence(gettext_noop("Created connection %(target)s")),
     AuditAction.CONNECTION_CHANGED: _connection_changed,
     AuditAction.CONNECTION_ENABLED: _connection_sentence(gettext_noop("Enabled connection %(target)s")),

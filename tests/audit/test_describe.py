@@ -44,6 +44,21 @@ def entry(action: str, target: str = "", **details: object) -> AuditEntry:
             "导出了会员 M001 的积分明细，2026-11-01 至 2026-11-30",
         ),
         (
+            entry(AuditAction.EXPORT_CREATED, "M001", job=7, start="2026-11-01", end="2026-11-30"),
+            "Started export job #7, M001, 2026-11-01 to 2026-11-30",
+            "开始了导出任务 #7，M001，2026-11-01 至 2026-11-30",
+        ),
+        (
+            entry(AuditAction.EXPORT_DOWNLOADED, job=7, rows=1200, partial=True),
+            "Downloaded export job #7, 1200 rows, incomplete",
+            "下载了导出任务 #7，1200 行，不完整",
+        ),
+        (
+            entry(AuditAction.EXPORT_CANCELLED, job=7, rows=1),
+            "Cancelled export job #7, after 1 row",
+            "取消了导出任务 #7，已写 1 行",
+        ),
+        (
             entry(AuditAction.CONNECTION_CHANGED, "精斗云 门店", changed=["name", "credentials.client_secret"]),
             "Changed name, client_secret of connection 精斗云 门店",
             "修改了供应商账号 精斗云 门店 的名称、client_secret",
