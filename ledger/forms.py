@@ -97,7 +97,19 @@ def use_our_messages(form: forms.Form) -> None:
         field.error_messages.update({key: text.replace("%(label)s", label) for key, text in messages.items()})
 
 
-class PagedForm(forms.Form):
+class OurMessagesForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_our_messages(self)
+
+
+def date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class PagedForm(OurMessagesForm):
     """A filter form with page and page_size, never invalid: see the module docstring.
 
     The form works on its own copy of the query, so that it can show what it applied (a default period, the
@@ -111,7 +123,6 @@ class PagedForm(forms.Form):
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         super().__init__(None if data is None else data.copy(), **kwargs)
-        use_our_messages(self)
 
     def setup_paging(self, max_page_size: int) -> None:
         self.max_page_size = max_page_size
@@ -127,7 +138,7 @@ class PagedForm(forms.Form):
 
 
 # --- member lookup ----------------------------------------------------------------------------------------
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(OurMessagesForm):
     q = forms.CharField(
         label=_("Member"),
         required=False,
@@ -139,10 +150,6 @@ class MemberSearchForm(forms.Form):
     # Every vendor's panel rendered on the server before the page is sent (browsers without JavaScript).
     all = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_our_messages(self)
-
 
 # --- date ranges --------------------------------------------------------------------------------------------
 PERIOD_CHOICES = [
@@ -152,18 +159,15 @@ PERIOD_CHOICES = [
     ("month", _("This month")),
     ("custom", _("Custom")),
 ]
+PERIOD_DAYS_BEFORE_TODAY = {"today": 0, "7d": 6, "30d": 29}
 
 
 class HistoryFilterForm(PagedForm):
     """Filters of one member's history (and, with member fields, of the shop ledger), shaped by the vendor."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = date_field(_("From"))
+    end = date_field(_("To"))
     direction = forms.ChoiceField(label=_("Direction"), required=False)
     type_code = forms.CharField(label=_("Points type (number)"), required=False, max_length=64, strip=True)
 
@@ -201,12 +205,8 @@ class HistoryFilterForm(PagedForm):
         today = shanghai_today()
         start_day: date | None
         end_day: date | None
-        if period == "today":
-            start_day, end_day = today, today
-        elif period == "7d":
-            start_day, end_day = today - timedelta(days=6), today
-        elif period == "30d":
-            start_day, end_day = today - timedelta(days=29), today
+        if period in PERIOD_DAYS_BEFORE_TODAY:
+            start_day, end_day = today - timedelta(days=PERIOD_DAYS_BEFORE_TODAY[period]), today
         elif period == "month":
             start_day, end_day = today.replace(day=1), today
         else:
@@ -290,14 +290,8 @@ class RankingsForm(PagedForm):
     connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
-    start = forms.DateField(
-        label=_("First earned from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    end = forms.DateField(
-        label=_("First earned to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    start = date_field(_("First earned from"))
+    end = date_field(_("First earned to"))
     ids = forms.CharField(
         label=_("Member ids"),
         required=False,
@@ -353,10 +347,6 @@ class RankingsForm(PagedForm):
         )
 
 
-class RevealMobileForm(forms.Form):
+class RevealMobileForm(OurMessagesForm):
     connection_id = forms.IntegerField(label=_("Vendor account"), min_value=1, max_value=2**31 - 1)
     member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_our_messages(self)

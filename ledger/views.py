@@ -9,6 +9,7 @@ and the same query as the page it exports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -37,12 +38,16 @@ def wants_partial(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render_list(request: HttpRequest, template: str, context: dict[str, Any], partial: str = "table") -> HttpResponse:
-    """The full page, or only `partial` for an htmx request (not for a history restore); Vary: HX-Request."""
-    name = f"{template}#{partial}" if wants_partial(request) else template
-    response = render(request, name, context)
+def render_varied(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """`template` rendered with Vary: HX-Request (an htmx request gets a different reply at the same URL)."""
+    response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def render_list(request: HttpRequest, template: str, context: dict[str, Any], partial: str = "table") -> HttpResponse:
+    """The full page, or only `partial` for an htmx request (not for a history restore)."""
+    return render_varied(request, f"{template}#{partial}" if wants_partial(request) else template, context)
 
 
 def form_errors(form: Any) -> list[str]:
@@ -130,9 +135,7 @@ def member_panel(request: HttpRequest, connection_id: int) -> HttpResponse:
         details={"found": panel.found, "failed": panel.error is not None},
     )
     context = {"panel": panel, "placed": bool(request.htmx) and panel.state != "error"}
-    response = render(request, "ledger/_member_panel.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_varied(request, "ledger/_member_panel.html", context)
 
 
 # --- the member page -----------------------------------------------------------------------------------------
@@ -230,9 +233,7 @@ def member_period_summary(request: HttpRequest, connection_id: int, member_id: s
             context["errors"] = [outcome.error.user_message()]
         else:
             context |= _period_summary(vendor_member, query, outcome.value)
-    response = render(request, "ledger/_period_summary.html#summary", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_varied(request, "ledger/_period_summary.html#summary", context)
 
 
 # --- revealing a mobile ------------------------------------------------------------------------------------------
@@ -266,49 +267,54 @@ def reveal_mobile(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/_revealed_mobile.html", context)
 
 
-# --- rankings and shop ledger: which connection ---------------------------------------------------------------------
-def _list_connections(request: HttpRequest, capability: Capability) -> tuple[list[VendorConnection], Any]:
-    """The enabled connections offering `capability`, and the one ?connection= names (the first when it names
-    none; an id that is not one of them is the form's to refuse)."""
+# --- rankings and shop ledger ---------------------------------------------------------------------------------------
+def _list_connections(request: HttpRequest, capability: Capability) -> tuple[list[tuple[int, str]], Any]:
+    """The enabled connections offering `capability` as form choices, and the one ?connection= names (the first
+    when it names none; an id that is not one of them is the form's to refuse)."""
     connections = connections_with(capability)
     wanted = request.GET.get("connection", "")
-    return connections, next((c for c in connections if str(c.pk) == wanted), connections[0] if connections else None)
+    chosen = next((c for c in connections if str(c.pk) == wanted), connections[0] if connections else None)
+    return [(connection.pk, connection.name) for connection in connections], chosen
 
 
-def _choices(connections: list[VendorConnection]) -> list[tuple[int, str]]:
-    return [(connection.pk, connection.name) for connection in connections]
-
-
-# --- rankings -------------------------------------------------------------------------------------------------------
-def _rankings_form(request: HttpRequest) -> tuple[forms.RankingsForm, VendorConnection | None]:
-    connections, connection = _list_connections(request, Capability.BALANCE_RANKING)
-    form = forms.RankingsForm(request.GET, connection_choices=_choices(connections))
-    if connection is not None:
-        form.setup_paging(connection_profile(connection).max_page_size)
-    return form, connection
+def _list_context(
+    request: HttpRequest,
+    form: Any,
+    connection: VendorConnection | None,
+    selector: Callable[..., Any],
+    audit: Callable[[Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """What every list page shows: for a valid form, the selector's page of its query (audited with what
+    `audit` says of the query), or why there is none."""
+    result = None
+    if connection is not None and form.is_valid():
+        query = form.to_query()
+        result = call_vendor(lambda: selector(connection=connection, query=query))
+        audit_record(user=request.user, connection=connection, **audit(query))
+    page = result.value if result is not None and result.ok else None
+    return {"form": form, "errors": table_errors(form, result), "connection": connection, "page": page}
 
 
 @shows_member_data
 @require_GET
 @permission_required(roles.PERM_VIEW_RANKINGS, raise_exception=True)
 def rankings(request: HttpRequest) -> HttpResponse:
-    form, connection = _rankings_form(request)
-    result = None
-    if connection is not None and form.is_valid():
-        query = form.to_query()
-        result = call_vendor(lambda: listings.ranking_page(connection=connection, query=query))
-        audit_record(
-            user=request.user,
-            action=AuditAction.RANKINGS_VIEW,
-            connection=connection,
-            details={"sort": query.sort_field.value, "descending": query.descending, "page": query.page},
-        )
-    page = result.value if result is not None and result.ok else None
-    context = {
-        "form": form,
-        "errors": table_errors(form, result),
-        "connection": connection,
-        "page": page,
+    choices, connection = _list_connections(request, Capability.BALANCE_RANKING)
+    form = forms.RankingsForm(request.GET, connection_choices=choices)
+    if connection is not None:
+        form.setup_paging(connection_profile(connection).max_page_size)
+    context = _list_context(
+        request,
+        form,
+        connection,
+        listings.ranking_page,
+        lambda query: {
+            "action": AuditAction.RANKINGS_VIEW,
+            "details": {"sort": query.sort_field.value, "descending": query.descending, "page": query.page},
+        },
+    )
+    page = context["page"]
+    context |= {
         "first_rank": ((page.page - 1) * page.page_size + 1) if page is not None else 1,
         # A column no row fills (Xiaoe sends no names) is left out rather than shown as a column of dashes.
         "show_names": page is not None and any(balance.name for balance in page.items),
@@ -317,39 +323,27 @@ def rankings(request: HttpRequest) -> HttpResponse:
     return render_list(request, "ledger/rankings.html", context)
 
 
-# --- shop ledger ----------------------------------------------------------------------------------------------------
-def _ledger_form(request: HttpRequest) -> tuple[forms.ShopLedgerForm | None, VendorConnection | None]:
-    connections, connection = _list_connections(request, Capability.SHOP_LEDGER)
-    if connection is None:
-        return None, None
-    form = forms.ShopLedgerForm(
-        request.GET, profile=connection_profile(connection), connection_choices=_choices(connections)
-    )
-    return form, connection
-
-
 @shows_member_data
 @require_GET
 @permission_required(roles.PERM_VIEW_SHOP_LEDGER, raise_exception=True)
 def shop_ledger(request: HttpRequest) -> HttpResponse:
-    form, connection = _ledger_form(request)
-    result = None
-    if form is not None and form.is_valid():
-        query = form.to_query()
-        result = call_vendor(lambda: listings.ledger_page(connection=connection, query=query))
-        audit_record(
-            user=request.user,
-            action=AuditAction.SHOP_LEDGER_VIEW,
-            target=query.member_id or query.mobile,
-            connection=connection,
-            details={"page": query.page},
-        )
-    page = result.value if result is not None and result.ok else None
-    context = {
-        "form": form,
-        "errors": table_errors(form, result),
-        "connection": connection,
-        "page": page,
+    choices, connection = _list_connections(request, Capability.SHOP_LEDGER)
+    form = None
+    if connection is not None:
+        form = forms.ShopLedgerForm(request.GET, profile=connection_profile(connection), connection_choices=choices)
+    context = _list_context(
+        request,
+        form,
+        connection,
+        listings.ledger_page,
+        lambda query: {
+            "action": AuditAction.SHOP_LEDGER_VIEW,
+            "target": query.member_id or query.mobile,
+            "details": {"page": query.page},
+        },
+    )
+    page = context["page"]
+    context |= {
         # A column no row fills is left out rather than shown as a column of dashes.
         "show_mobiles": page is not None and any(item.mobile for item in page.items),
         "totals": listings.page_totals(page),

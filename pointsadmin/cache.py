@@ -48,9 +48,6 @@ class CacheUnavailable(VendorUnavailable):
     default_message = _("Temporarily unavailable, please try again shortly.")
     message_is_ours = True  # not the vendor's fault nor its words: the panel says this sentence as it is
 
-    def reader_message(self, vendor_name: object) -> str:
-        return str(self.message)
-
 
 def _unavailable_on_redis_error(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,33 +37,21 @@ def _required_secret(name: str, throwaway: str) -> str:
     return throwaway
 
 
-def _throwaway_fernet_key() -> str:
-    from cryptography.fernet import Fernet
-
-    return Fernet.generate_key().decode()
-
-
-SECRET_KEY = _required_secret("SECRET_KEY", "django-insecure-throwaway-" + _throwaway_fernet_key())
+SECRET_KEY = _required_secret("SECRET_KEY", "django-insecure-throwaway-" + Fernet.generate_key().decode())
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (see connections/fields.py).
 FIELD_ENCRYPTION_KEYS = [
-    key.strip() for key in _required_secret("FIELD_ENCRYPTION_KEYS", _throwaway_fernet_key()).split(",") if key.strip()
+    key.strip()
+    for key in _required_secret("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode()).split(",")
+    if key.strip()
 ]
-
-
-def _check_fernet_keys(keys: list[str]) -> None:
-    from cryptography.fernet import Fernet
-
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except ValueError:
-            # Names the position, never the key itself.
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe base64-encoded bytes)."
-            ) from None
-
-
-_check_fernet_keys(FIELD_ENCRYPTION_KEYS)
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:
+        # Names the position, never the key itself.
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -163,9 +163,6 @@ class VendorClient:
     def vendor(self) -> str:
         return self.profile.key
 
-    def supports(self, capability: Capability) -> bool:
-        return self.profile.supports(capability)
-
     # --- operations (implement those in the profile's capabilities) ----------------------------------
     def test_connection(self) -> str:
         """Authenticate and make one cheap read; return a short success note or raise VendorError."""
@@ -184,9 +181,9 @@ class VendorClient:
         Here the two are asked of the vendor at once; a vendor that can tell both from one call overrides this.
         """
         calls = {}
-        if self.supports(Capability.MEMBER_BALANCE):
+        if self.profile.supports(Capability.MEMBER_BALANCE):
             calls["balance"] = lambda: self.member_balance(member=member)
-        if query is not None and self.supports(Capability.MEMBER_HISTORY):
+        if query is not None and self.profile.supports(Capability.MEMBER_HISTORY):
             calls["history"] = lambda: self.member_history(member=member, query=query)
         outcomes = call_vendors_concurrently(calls)
         return MemberSummary(balance=outcomes.get("balance", Outcome(value=None)), history=outcomes.get("history"))

@@ -16,7 +16,8 @@ class VendorError(Exception):
     reader_text = _("%(vendor)s is having trouble right now. Try again in a moment.")
     # Whether the failure is one an admin fixes on the connection (credentials, the server's clock).
     admin_fixes = False
-    # Whether `message` is always our own words (then reader_message says it, and details do not repeat it).
+    # Whether `message` is always our own words (then reader_message says it as it is, and details do not repeat
+    # it): they say what to change.
     message_is_ours = False
     retryable = True
 
@@ -40,6 +41,8 @@ class VendorError(Exception):
 
     def reader_message(self, vendor_name: object) -> str:
         """One sentence for whoever reads the page, in their language: what failed and what they can do."""
+        if self.message_is_ours:
+            return str(self.message)
         return str(self.reader_text) % {"vendor": vendor_name}
 
     @property
@@ -104,7 +107,6 @@ class VendorRejected(VendorError):
 
     default_message = _("The vendor rejected the request.")
     retryable = False
-
     reader_text = _("%(vendor)s could not answer this search. Try again; if it keeps happening, tell an admin.")
 
     def user_message(self) -> str:
@@ -117,9 +119,6 @@ class VendorNotSupported(VendorError):
     default_message = _("This vendor does not offer that.")
     message_is_ours = True
     retryable = False
-
-    def reader_message(self, vendor_name: object) -> str:
-        return str(self.message)
 
 
 class VendorTokenRejected(VendorAuthError):
@@ -138,6 +137,3 @@ class VendorQueryError(VendorError):
     default_message = _("This search cannot be sent to the vendor.")
     message_is_ours = True
     retryable = False
-
-    def reader_message(self, vendor_name: object) -> str:
-        return str(self.message)  # our own words about the query: they say what to change

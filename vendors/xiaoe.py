@@ -279,10 +279,8 @@ class XiaoeClient(CodeMessageClient):
             # documented 100, the following pages are read too (bounded by the chunk size).
             page, last_page = 1, 1
             while page <= last_page and page <= len(chunk):
-                data = self._post(BALANCES_PATH, {"user_ids": chunk, "page": str(page), "page_size": str(len(chunk))})
-                rows, _total = self._balances_reply(data)
-                for index, row in enumerate(rows):
-                    balance = self._balance(row, index)
+                balances, _total, data = self._balances_page({"user_ids": chunk}, page, len(chunk))
+                for balance in balances:
                     found.setdefault(balance.member_id, balance)
                 last_page = self._last_page(data)
                 page += 1
@@ -304,9 +302,6 @@ class XiaoeClient(CodeMessageClient):
             # null, not []: null means every user, an empty array nobody (VENDORS.md §2).
             "user_ids": list(query.member_ids) if query.member_ids is not None else None,
             "sort_rule": descending if query.descending else ascending,
-            # page and page_size are strings in the doc's table and example.
-            "page": str(query.page),
-            "page_size": str(query.page_size),
         }
         # "YYYY-MM-DD HH:MM:SS" in Beijing time, filtering by when a member first earned points.
         try:
@@ -316,9 +311,7 @@ class XiaoeClient(CodeMessageClient):
                 body["create_time_end"] = shanghai_text(query.first_earned_end)
         except ValueError as err:
             raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor) from err
-        data = self._post(BALANCES_PATH, body)
-        rows, total = self._balances_reply(data)
-        items = [self._balance(row, index) for index, row in enumerate(rows)]
+        items, total, _data = self._balances_page(body, query.page, query.page_size)
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
@@ -416,25 +409,35 @@ class XiaoeClient(CodeMessageClient):
             return None
         places = [data, *(data[key] for key in ("user_info", "user", "info") if isinstance(data.get(key), dict))]
 
+        def first(name: str, default: Any) -> Any:
+            return next((place.get(name) for place in places if place.get(name) not in (None, "")), default)
+
         def field(name: str) -> str:
-            value = next((place.get(name) for place in places if place.get(name) not in (None, "")), "")
-            return as_text(value, ("data", name), vendor=self.vendor)
+            return as_text(first(name, ""), ("data", name), vendor=self.vendor)
 
         user_id = field("user_id")
         if not user_id:
             return None
-        seal = next((place.get("is_seal") for place in places if place.get("is_seal") not in (None, "")), None)
         return XiaoeUser(
             user_id=user_id,
             phone=field("phone"),
             name=field("name") or field("nickname"),
-            status=as_optional_int(seal, ("data", "is_seal"), vendor=self.vendor),
+            status=as_optional_int(first("is_seal", None), ("data", "is_seal"), vendor=self.vendor),
         )
 
     def _user_id(self, member: MemberRef) -> str:
         if member.kind != LookupKind.USER_ID or not member.value.strip():
             raise VendorQueryError(gettext("This vendor looks members up by user id only."), vendor=self.vendor)
         return member.value.strip()
+
+    def _balances_page(
+        self, body: Mapping[str, Any], page: int, size: int
+    ) -> tuple[list[MemberBalance], int | None, Any]:
+        """One page of xe.account.info.batch: its balances, the total it reports, and the reply's data."""
+        # page and page_size are strings in the doc's table and example.
+        data = self._post(BALANCES_PATH, {**body, "page": str(page), "page_size": str(size)})
+        rows, total = self._balances_reply(data)
+        return [self._balance(row, index) for index, row in enumerate(rows)], total, data
 
     def _balances_reply(self, data: Any) -> tuple[list[Any], int | None]:
         data = as_mapping(data, "data", vendor=self.vendor)
@@ -493,10 +496,8 @@ class XiaoeClient(CodeMessageClient):
         # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
         # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
         # first short page.
-        page_info = data.get("page")
-        candidates = [data.get("total"), data.get("count")]
-        if isinstance(page_info, dict):
-            candidates.insert(0, page_info.get("total"))
+        page_total = data["page"].get("total") if isinstance(data.get("page"), dict) else None
+        candidates = [page_total, data.get("total"), data.get("count")]
         total = next((c for c in candidates if c is not None), None)
         return rows, as_optional_int(total, "data.total", vendor=self.vendor)
 
@@ -523,11 +524,6 @@ class XiaoeClient(CodeMessageClient):
             description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
             raw=raw_row(row),
         )
-
-
-def _rows_expected(total: int, page: int, size: int) -> int:
-    """How many rows page `page` of a list of `total` rows holds."""
-    return max(0, min(size, total - (page - 1) * size))
 
 
 @dataclass
@@ -577,7 +573,8 @@ class _FlowWalk:
         self.pending += kept
         self.kept_in_month += len(kept)
         total = self.month_total
-        if total is not None and received != _rows_expected(total, self.vendor_page, size):
+        # A page of a month of `total` rows holds `size` rows, or what is left of the total.
+        if total is not None and received != max(0, min(size, total - (self.vendor_page - 1) * size)):
             self.consistent = False
         # A short page ends the month whatever its total says; so does the page that reaches the total.
         if received < size or (total is not None and self.vendor_page * size >= total):
@@ -618,23 +615,17 @@ def _covers_month(query: HistoryQuery, year_month: str) -> bool:
 
 
 def _history_months(query: HistoryQuery) -> list[str]:
-    """The months a history query reads, newest first. A query without dates (a lookup panel's "latest
-    records") reads this month and the one before: early in a month this month alone holds few rows or none, and
-    the walk over the months stops as soon as the page is full, so the previous month costs a call only then."""
-    if query.start is None and query.end is None:
-        now = timezone.now().astimezone(SHANGHAI)
-        previous = (now.replace(day=1) - timedelta(days=1)).replace(day=1)
-        return _months_newest_first(previous, now)
-    return _months_newest_first(query.start, query.end)
+    """The year_month values ("2025_05") a history query reads in Beijing time, newest first: up to now without an
+    end; without a start, the end's month only (the vendor's own default of one month).
 
-
-def _months_newest_first(start: datetime | None, end: datetime | None) -> list[str]:
-    """The year_month values ("2025_05") of the range in Beijing time, newest first.
-
-    No end: up to now. No start: the end's month only, the vendor's own default of one month.
-    """
-    last = (end or timezone.now()).astimezone(SHANGHAI)
-    first = start.astimezone(SHANGHAI) if start is not None else last
+    A query without dates (a lookup panel's "latest records") reads this month and the one before: early in a month
+    this month alone holds few rows or none, and the walk over the months stops as soon as the page is full, so the
+    previous month costs a call only then."""
+    last = (query.end or timezone.now()).astimezone(SHANGHAI)
+    if query.start is not None:
+        first = query.start.astimezone(SHANGHAI)
+    else:
+        first = (last.replace(day=1) - timedelta(days=1)) if query.end is None else last
     months = []
     year, month = last.year, last.month
     while (year, month) >= (first.year, first.month):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from typing import Any
 
 from connections.clients import connection_client
 from connections.models import VendorConnection
-from ledger.forms import day_end, day_start
 from ledger.services.members import all_rows
-from vendors.paging import distinct_records, pinned_to_now
-from vendors.parsing import shanghai_format
 from vendors.results import (
-    Direction,
     LedgerQuery,
     MemberBalance,
     PointsTransaction,
@@ -25,31 +21,15 @@ from vendors.results import (
 
 
 # --- rankings ---------------------------------------------------------------------------------------------------
-def ranking_query(data: Mapping[str, Any]) -> RankingQuery:
-    """A RankingQuery from RankingsForm.cleaned_data."""
-    return RankingQuery(
-        sort_field=data.get("sort") or RankingField.TOTAL,
-        descending=data.get("order", "desc") != "asc",
-        member_ids=data.get("ids"),
-        first_earned_start=day_start(data["start"]) if data.get("start") else None,
-        first_earned_end=day_end(data["end"]) if data.get("end") else None,
-        page=data.get("page") or 1,
-        page_size=data.get("page_size") or 20,
-    )
-
-
 def _sort_value(balance: MemberBalance, field: RankingField) -> Decimal | None:
     return {RankingField.TOTAL: balance.total, RankingField.AVAILABLE: balance.available}.get(field, balance.frozen)
 
 
 def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
-    if query.first_earned_start is None and query.first_earned_end is None:
+    start, end, earned = query.first_earned_start, query.first_earned_end, balance.first_earned_at
+    if start is None and end is None:
         return True
-    if balance.first_earned_at is None:
-        return False
-    if query.first_earned_start is not None and balance.first_earned_at < query.first_earned_start:
-        return False
-    return not (query.first_earned_end is not None and balance.first_earned_at > query.first_earned_end)
+    return earned is not None and (start is None or earned >= start) and (end is None or earned <= end)
 
 
 def _balances_of_ids(connection: VendorConnection, query: RankingQuery) -> list[MemberBalance]:
@@ -84,51 +64,9 @@ def ranking_rows(*, connection: VendorConnection, query: RankingQuery) -> Iterat
     yield from enumerate(rows, start=1)
 
 
-def ranking_csv_row(ranked: tuple[int, MemberBalance]) -> list[object]:
-    rank, balance = ranked
-    first = ""
-    if balance.first_earned_at is not None:
-        first = shanghai_format(balance.first_earned_at)
-    return [
-        rank,
-        balance.member_id,
-        balance.name,
-        "" if balance.total is None else balance.total,
-        "" if balance.available is None else balance.available,
-        "" if balance.frozen is None else balance.frozen,
-        first,
-    ]
-
-
 # --- shop ledger ------------------------------------------------------------------------------------------------
-def ledger_query(data: Mapping[str, Any], *, direction: Direction | None = None) -> LedgerQuery:
-    """A LedgerQuery from ShopLedgerForm.cleaned_data."""
-    return LedgerQuery(
-        start=data["start_at"],
-        end=data["end_at"],
-        direction=direction,
-        type_code=data.get("type_code", "") or "",
-        page=data.get("page") or 1,
-        page_size=data.get("page_size") or 20,
-        member_id=data.get("member_id", "") or "",
-        mobile=data.get("mobile", "") or "",
-    )
-
-
 def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPage[PointsTransaction]:
     return connection_client(connection).shop_ledger(query=query)
-
-
-def ledger_rows(*, connection: VendorConnection, query: LedgerQuery) -> Iterator[PointsTransaction]:
-    """Every record of the ledger query, up to the moment the export starts and each once (vendors.paging)."""
-    client = connection_client(connection)
-    return distinct_records(
-        all_rows(
-            lambda page_query: client.shop_ledger(query=page_query),
-            pinned_to_now(query),
-            page_size=client.profile.max_page_size,
-        )
-    )
 
 
 # --- totals of a period -----------------------------------------------------------------------------------------

@@ -16,9 +16,7 @@ def _shown(field: forms.BoundField, value: object) -> str:
     if isinstance(field.field, forms.ChoiceField) and not isinstance(field.field, forms.ModelChoiceField):
         choices = {str(key): label for key, label in field.field.choices}
         return str(choices.get(str(value), value))
-    if isinstance(value, datetime.datetime):
-        return date_format(value, "Y-m-d")
-    if isinstance(value, datetime.date):
+    if isinstance(value, datetime.date):  # a datetime too
         return date_format(value, "Y-m-d")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
