@@ -189,6 +189,10 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         return render(request, "ledger/member_not_found.html", context, status=404)
     # A period that fits in the page just read is summed and drawn from it; otherwise the chart and totals load
     # on their own (htmx), so that their vendor calls never hold up the page.
+    # The points types seen in this member's records are offered as choices; any other number may still be typed.
+    type_options = {item.type_code: item.type_name for item in history.items if item.type_code} if history else {}
+    if type_options and "type_code" in form.fields:
+        form.fields["type_code"].widget.attrs["list"] = "member-types"
     summary = None
     if history is not None and query is not None and listings.holds_whole_period(history):
         summary = _period_summary(vendor_member, query, members.PeriodRows(history.items, complete=True))
@@ -199,6 +203,7 @@ def member_detail(request: HttpRequest, connection_id: int, member_id: str) -> H
         "member_id": member.value,
         "member_id_display": member_id_display,
         "form": form,
+        "type_options": sorted(type_options.items()),
         "errors": table_errors(form, page.history),
         "balance_outcome": page.balance,
         "balance": balance,

@@ -581,3 +581,22 @@ def test_the_member_page_links_admins_to_who_looked_this_member_up(
     assert "M001" in page
     assert "M999" not in page
     assert "support" in page
+
+
+def test_the_member_page_offers_the_points_types_of_the_members_records_as_choices(
+    support_client, vendor_http, kingdee_connection
+):
+    fake_member(
+        vendor_http,
+        rows=[
+            record(id="r1", type_name="积分兑换", type_number="101"),
+            record(id="r2", type_name="签到奖励", type_number="001"),
+            record(id="r3", type_name="积分兑换", type_number="101"),
+        ],
+    )
+    html = support_client.get(detail_url(kingdee_connection)).content.decode()
+    field = re.search(r'<input[^>]*name="type_code"[^>]*>', html).group(0)
+    assert 'list="member-types"' in field  # still a text box: any other number may be typed
+    datalist = html.split('<datalist id="member-types">')[1].split("</datalist>")[0]
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', datalist)
+    assert options == [("001", "签到奖励"), ("101", "积分兑换")]
