@@ -244,5 +244,6 @@ def test_gunicorn_starts_one_worker_on_local_memory_or_several_on_redis(workers)
         assert requests.get(f"{base}/healthz", timeout=10).json()["status"] == "ok"
     finally:
         process.terminate()
-        process.communicate(timeout=30)
+        # gunicorn stops within its graceful_timeout (30 s) even if a worker is still booting.
+        process.communicate(timeout=45)
         redis_server.stop()
