@@ -116,3 +116,32 @@ def test_an_openid_puts_its_one_hit_first_and_the_others_in_one_quiet_line(
     assert page.locator("#lookup-missing").inner_text() == "未找到：精斗云·上海旗舰店"  # noqa: RUF001
     shot(page, "desk-openid-390")
     fresh_sandbox.set_knobs("kingdee", latency_ms=0)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_copy_buttons_put_the_id_on_the_clipboard_also_after_a_swap(
+    live_server, support_user, fresh_sandbox, new_page, make_connection, language
+):
+    shanghai = make_connection("kingdee", base_url=fresh_sandbox.base_url, name="精斗云·上海旗舰店")
+    page = new_page(language)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, live_server.url, "support")
+    member_id = DEMO_IDENTIFIERS["kingdee_member_id"]
+    page.goto(f"{live_server.url}/members/{shanghai.pk}/{member_id}/")
+    copied = "已复制" if language == "zh-hans" else "Copied"
+
+    heading_button = page.locator("h1 .copy-button")
+    expect(heading_button).to_have_text("复制" if language == "zh-hans" else "Copy")
+    heading_button.click()
+    expect(heading_button).to_have_text(copied)
+    assert page.evaluate("navigator.clipboard.readText()") == member_id
+
+    # The next page of the history, swapped in by htmx, gets its buttons too.
+    page.locator("#history-table .pagination a[rel=next]").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    first_row = page.locator("#history-table table.transactions tbody tr").first
+    record_id = first_row.locator(".record-id").inner_text()
+    first_row.locator(".copy-button").click()
+    expect(first_row.locator(".copy-button")).to_have_text(copied)
+    assert page.evaluate("navigator.clipboard.readText()") == record_id
+    assert page.locator(".copy-button").count() == page.locator("[data-copy]").count()

@@ -286,7 +286,7 @@ def test_the_shop_ledger_masks_each_mobile_and_lets_a_manager_reveal_it(
     assert '<input type="hidden" name="member_id" value="M001">' in mobile
     assert f'hx-post="{reverse("ledger:reveal_mobile")}"' in mobile
     member = reverse("ledger:member_detail", args=[kingdee_connection.pk, "M001"])
-    assert f'<a class="mono" href="{member}">M001</a>' in html
+    assert f'<a class="mono" href="{member}" data-copy="M001">M001</a>' in html
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
