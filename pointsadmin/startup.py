@@ -19,9 +19,8 @@ def exit_on_configuration_error() -> None:
 
 
 def warm_up() -> None:
-    """Import the views and drivers, compile the templates and load the catalogues once, in gunicorn's master
-    before the fork (`preload_app`), so every worker starts warm. No database or cache connection is opened:
-    one made before the fork would be shared by every worker."""
+    """Import the views and drivers, compile the templates and load the catalogues in gunicorn's master before the
+    fork (`preload_app`). No connection is opened: one made before the fork would be shared by every worker."""
     from django.conf import settings
     from django.template import engines
     from django.urls import get_resolver
@@ -32,10 +31,6 @@ def warm_up() -> None:
     import_module(f"{settings.DATABASES['default']['ENGINE']}.base")
     for cache in settings.CACHES.values():
         import_string(cache["BACKEND"])
-        if "redis" in cache["BACKEND"].lower():
-            import_module("redis")
-    import_string(settings.MESSAGE_STORAGE)
-    import_module(settings.SESSION_ENGINE)
     for engine in engines.all():
         for directory in getattr(engine, "dirs", []):
             for path in sorted(Path(directory).rglob("*.html")):
