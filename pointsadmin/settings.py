@@ -144,7 +144,6 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_REDIRECT_URL = "ledger:member_search"
 LOGOUT_REDIRECT_URL = "login"
 
-# Failed logins lock that username + IP for a while (django-axes, counted in the database for every host).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -236,7 +235,6 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# The demo's vendor sandbox (sandbox/).
 SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8765")
 # Off, so that an edited vendor base URL cannot aim stored secrets at an internal service (connections/addresses.py).
 VENDOR_ALLOW_PRIVATE_HOSTS = env.bool("VENDOR_ALLOW_PRIVATE_HOSTS", default=False)
