@@ -1,9 +1,4 @@
-"""Django's Redis cache, with one connection pool per process and a clear answer when Redis is down.
-
-Django keeps a cache object per thread and context, and vendor calls run on pool threads in copied contexts:
-`SharedConnectionPool` gives them all one pool per server. A lock or rate-limit slot that Redis could not give must
-not be assumed taken, so `RedisCache` raises `CacheUnavailable`; `SessionRedisCache` treats an error as a miss.
-"""
+"""Django's Redis cache, with one connection pool per process and a clear answer when Redis is down."""
 
 from __future__ import annotations
 
@@ -23,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 class SharedConnectionPool(redis.ConnectionPool):
-    """`OPTIONS["pool_class"]`: the same pool for the same server and options, whoever asks in this process."""
+    """`OPTIONS["pool_class"]`: one pool per server and options in this process, as Django keeps a cache object per
+    thread and context, and vendor calls run on pool threads in copied contexts."""
 
     _pools: ClassVar[dict[str, redis.ConnectionPool]] = {}
     _lock = threading.Lock()
@@ -58,7 +54,8 @@ def _raise_unavailable(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's RedisCache whose every operation raises CacheUnavailable when Redis cannot be reached."""
+    """Every operation raises CacheUnavailable when Redis cannot be reached: a lock or rate-limit slot that Redis
+    could not give must not be assumed taken."""
 
 
 for _name in "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear":

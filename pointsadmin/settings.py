@@ -114,10 +114,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection the server dropped is replaced before use
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-if _cache_url:
-    CACHES = {"default": env.cache_url_config(_cache_url)}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pointsadmin"}}
+CACHES = {"default": env.cache_url_config(_cache_url or "locmemcache://pointsadmin")}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="pointsadmin"))
 CACHES["sessions"] = dict(CACHES["default"])  # the same cache, for SESSION_CACHE_ALIAS
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
