@@ -31,12 +31,9 @@ def _required_secret(name: str, throwaway: str) -> str:
 
 
 SECRET_KEY = _required_secret("SECRET_KEY", "django-insecure-throwaway-" + Fernet.generate_key().decode())
-# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (see connections/fields.py).
-FIELD_ENCRYPTION_KEYS = [
-    key.strip()
-    for key in _required_secret("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode()).split(",")
-    if key.strip()
-]
+# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (connections/fields.py).
+_listed_keys = _required_secret("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in _listed_keys.split(",") if key.strip()]
 for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
     try:
         Fernet(_key)
