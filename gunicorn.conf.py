@@ -18,11 +18,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 16))
 # A vendor call times out well before this (connection timeout ≤ 120 s).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 150))
 graceful_timeout = 30
-# No keep-alive: each worker runs Python one thread at a time (the GIL), and a kept-alive connection stays
-# with the worker that accepted it, so a few busy clients, or a proxy's pooled upstream connections, pin
-# the load on some workers while others idle. Closed after each response, the next request goes to a free
-# worker. Measured with bench/page_bench.py (4 workers x 8 threads, 2 cores): 103 page views/s with one
-# worker idle under 5 s keep-alive, 152/s with all four busy without it (bench/README.md).
+# No keep-alive: a kept-alive connection stays with the worker that accepted it, so a few busy clients (or a
+# proxy's pooled connections) pin the load on some workers while others idle (bench/README.md).
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 0))
 # Load and warm the app once in the master (pointsadmin.startup.warm_up), before forking: every worker,
 # including one restarted after max_requests, starts with its views imported and templates compiled.

@@ -2,8 +2,6 @@ from django.apps import AppConfig
 
 
 class PointsAdminConfig(AppConfig):
-    """The project's own app: registers its system checks (pointsadmin/checks.py)."""
-
     name = "pointsadmin"
     verbose_name = "Points Admin"
 

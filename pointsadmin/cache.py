@@ -1,11 +1,4 @@
-"""Django's Redis cache, with one connection pool per process and a clear answer when Redis is down.
-
-Vendor calls run on pool threads in copied contexts, and Django keeps cache objects per thread and context:
-`SharedConnectionPool` (the `pool_class` option) gives them all one thread-safe pool per server. Django's
-RedisCache cannot ignore errors, so `RedisCache` (tokens, locks, rate limits) raises `CacheUnavailable` (a lock
-or slot not taken must not be assumed taken), and `SessionRedisCache` treats an error as a miss: sessions are
-`cached_db`, and cached_db would fail the page refilling the cache after a read from the database.
-"""
+"""Django's Redis cache, with one connection pool per process and a clear answer when Redis is down."""
 
 from __future__ import annotations
 
@@ -16,7 +9,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import redis
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 class SharedConnectionPool(redis.ConnectionPool):
-    """`OPTIONS["pool_class"]`: the same pool for the same server and options, whoever asks in this process."""
+    """`OPTIONS["pool_class"]`: one pool per server and options in this process, as Django keeps a cache object per
+    thread and context, and vendor calls run on pool threads in copied contexts."""
 
     _pools: ClassVar[dict[str, redis.ConnectionPool]] = {}
     _lock = threading.Lock()
@@ -42,14 +35,14 @@ class SharedConnectionPool(redis.ConnectionPool):
 
 
 class CacheUnavailable(VendorUnavailable):
-    """The shared cache (Redis) cannot be reached; a VendorUnavailable, as what needs it is a vendor call (its token,
-    lock or rate-limit slot), whose panel then degrades like in any vendor outage."""
+    """What needs the cache is a vendor call (its token, lock or rate-limit slot): its panel degrades as in any
+    vendor outage."""
 
     default_message = _("Temporarily unavailable, please try again shortly.")
     message_is_ours = True  # not the vendor's fault nor its words: the panel says this sentence as it is
 
 
-def _unavailable_on_redis_error(method: Callable[..., Any]) -> Callable[..., Any]:
+def _raise_unavailable(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def call(self: DjangoRedisCache, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -61,52 +54,32 @@ def _unavailable_on_redis_error(method: Callable[..., Any]) -> Callable[..., Any
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's RedisCache whose every operation raises CacheUnavailable when Redis cannot be reached."""
-
-    add = _unavailable_on_redis_error(DjangoRedisCache.add)
-    get = _unavailable_on_redis_error(DjangoRedisCache.get)
-    set = _unavailable_on_redis_error(DjangoRedisCache.set)
-    touch = _unavailable_on_redis_error(DjangoRedisCache.touch)
-    delete = _unavailable_on_redis_error(DjangoRedisCache.delete)
-    get_many = _unavailable_on_redis_error(DjangoRedisCache.get_many)
-    has_key = _unavailable_on_redis_error(DjangoRedisCache.has_key)
-    incr = _unavailable_on_redis_error(DjangoRedisCache.incr)
-    set_many = _unavailable_on_redis_error(DjangoRedisCache.set_many)
-    delete_many = _unavailable_on_redis_error(DjangoRedisCache.delete_many)
-    clear = _unavailable_on_redis_error(DjangoRedisCache.clear)
+    """Every operation raises CacheUnavailable when Redis cannot be reached: a lock or rate-limit slot that Redis
+    could not give must not be assumed taken."""
 
 
-def _session_cache_missed(operation: str, error: CacheUnavailable) -> None:
-    logger.warning("sessions: Redis unreachable, %s skipped: %s", operation, error.__cause__)
+for _name in "add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear":
+    setattr(RedisCache, _name, _raise_unavailable(getattr(DjangoRedisCache, _name)))
+
+
+def _skip_while_unavailable(method: Callable[..., Any], operation: str, missed: Any = None) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except CacheUnavailable as error:
+            logger.warning("sessions: Redis unreachable, %s skipped: %s", operation, error.__cause__)
+            return missed
+
+    return call
 
 
 class SessionRedisCache(RedisCache):
-    """The session cache: with Redis down, cached_db reads every session from the database and writes only there.
-    (A session deleted while Redis was down may come back with Redis; the browser that logged out has no cookie.)"""
+    """The cache of cached_db sessions: with Redis down, every session is read from the database and written only
+    there. (A session deleted while Redis was down may come back with Redis; the browser that logged out has no
+    cookie.)"""
 
-    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except CacheUnavailable as error:
-            _session_cache_missed("read", error)
-            return default
-
-    def has_key(self, key: str, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except CacheUnavailable as error:
-            _session_cache_missed("read", error)
-            return False
-
-    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        try:
-            super().set(key, value, timeout, version)
-        except CacheUnavailable as error:
-            _session_cache_missed("write", error)
-
-    def delete(self, key: str, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except CacheUnavailable as error:
-            _session_cache_missed("delete", error)
-            return False
+    get = _skip_while_unavailable(RedisCache.get, "read")  # cached_db reads without a default
+    has_key = _skip_while_unavailable(RedisCache.has_key, "read", missed=False)
+    set = _skip_while_unavailable(RedisCache.set, "write")
+    delete = _skip_while_unavailable(RedisCache.delete, "delete", missed=False)

@@ -7,13 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
-
 
 def cache_is_per_process() -> bool:
-    """Whether each process keeps its own vendor tokens, locks and rate limits (gunicorn.conf.py then refuses
-    several workers)."""
-    return settings.CACHES["default"]["BACKEND"] == LOCAL_MEMORY_CACHE
+    """Whether each process keeps its own vendor tokens, locks and rate limits: then one process only."""
+    return settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 @checks.register(checks.Tags.caches, deploy=True)

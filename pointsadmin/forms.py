@@ -31,10 +31,7 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages.update(
-            {
-                "required": _("Enter your username."),
-                "max_length": _("A username has at most %(limit_value)d characters."),
-            }
+            required=_("Enter your username."), max_length=_("A username has at most %(limit_value)d characters.")
         )
         self.fields["password"].error_messages["required"] = _("Enter your password.")
         refuse_null_characters_in_our_words(self)

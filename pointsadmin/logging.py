@@ -41,8 +41,6 @@ def record_vendor_call(*, vendor: str, endpoint: str, outcome: str, duration_ms:
 
 
 class RequestLogMiddleware:
-    """Logs user, route, status, duration and vendor calls of every request as one JSON line."""
-
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 

@@ -3,13 +3,9 @@ person); views check permissions, never group names."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from django.contrib.auth.models import Group, Permission
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import Group
 
 # Permissions are declared on ledger.models.LedgerPermissions (an unmanaged, table-less model).
 PERM_LOOKUP_MEMBER = "ledger.lookup_member"
@@ -47,8 +43,6 @@ def role_label(name: str) -> str:
 
 def role_group(name: str) -> Group:
     """The group of one of our roles, created with its permissions if it is missing."""
-    from django.contrib.auth.models import Group
-
     if name not in ROLE_PERMISSIONS:
         raise LookupError(f"no such role: {name}")
     group = Group.objects.filter(name=name).first()
@@ -60,8 +54,6 @@ def role_group(name: str) -> Group:
 
 def ensure_roles() -> None:
     """Create the role groups with their permissions where missing (e.g. after a transactional test's flush)."""
-    from django.contrib.auth.models import Group, Permission
-
     for role, permission_names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         codenames = [name.split(".", 1)[1] for name in permission_names]

@@ -6,12 +6,15 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.template import engines
+from django.urls import get_resolver
+from django.utils import translation
+from django.utils.module_loading import import_string
 
 
 def exit_on_configuration_error() -> None:
-    from django.conf import settings
-
     try:
         settings.INSTALLED_APPS  # noqa: B018 - loading the settings module is the check
     except ImproperlyConfigured as error:
@@ -19,23 +22,12 @@ def exit_on_configuration_error() -> None:
 
 
 def warm_up() -> None:
-    """Import the views and drivers, compile the templates and load the catalogues once, in gunicorn's master
-    before the fork (`preload_app`), so every worker starts warm. No database or cache connection is opened:
-    one made before the fork would be shared by every worker."""
-    from django.conf import settings
-    from django.template import engines
-    from django.urls import get_resolver
-    from django.utils import translation
-    from django.utils.module_loading import import_string
-
+    """Import the views and drivers, compile the templates and load the catalogues in gunicorn's master before the
+    fork (`preload_app`). No connection is opened: one made before the fork would be shared by every worker."""
     get_resolver().url_patterns  # noqa: B018 - imports the URLconf, and with it every view module
     import_module(f"{settings.DATABASES['default']['ENGINE']}.base")
     for cache in settings.CACHES.values():
         import_string(cache["BACKEND"])
-        if "redis" in cache["BACKEND"].lower():
-            import_module("redis")
-    import_string(settings.MESSAGE_STORAGE)
-    import_module(settings.SESSION_ENGINE)
     for engine in engines.all():
         for directory in getattr(engine, "dirs", []):
             for path in sorted(Path(directory).rglob("*.html")):

@@ -27,6 +27,4 @@ urlpatterns = [
     path("", include("ledger.urls")),
 ]
 
-handler403 = "pointsadmin.views.permission_denied"
-handler404 = "pointsadmin.views.page_not_found"
 handler500 = "pointsadmin.views.server_error"

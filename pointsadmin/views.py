@@ -1,4 +1,4 @@
-"""Project-level pages: health check and the friendly error pages."""
+"""Project-level pages: the health check, the lockout page, and a 500 page that cannot fail."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: checks the database and the cache, and names the one that is down. No login, nothing
-    secret. A failed check logs one line (no traceback): a load balancer asks every few seconds."""
+    """Names the part that is down, logged in one line: a load balancer asks every few seconds."""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -48,7 +47,6 @@ def _one_line(error: BaseException) -> str:
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object) -> HttpResponse:
-    """django-axes lockout page: says how many failures and for how long, in the user's language."""
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
@@ -56,17 +54,9 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args: obj
     return render(request, "registration/locked_out.html", context, status=429)
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
-
-
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: Django's (500.html, no context processors: nothing reads what may have failed); should even that
-    fail, a plain page, as an exception here would be handled again by every middleware."""
+    """Django's 500.html; should even that fail, a plain page: an exception here is handled again by every
+    middleware and ends as the server's bare page."""
     try:
         return defaults.server_error(request)
     except Exception as error:  # noqa: BLE001 - the last resort must answer
