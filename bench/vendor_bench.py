@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,7 +40,7 @@ django.setup()
 import requests  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from ledger.services.members import all_pages  # noqa: E402
+from ledger.services.members import all_rows  # noqa: E402
 from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS  # noqa: E402
 from vendors.paging import distinct_records, pinned_to_now  # noqa: E402
 from vendors.parsing import SHANGHAI  # noqa: E402
@@ -130,14 +129,15 @@ def export_flow_calls(base_url: str, counters) -> tuple[int, int, int]:
     client = make_client("xiaoe", base_url, random.randrange(10**6, 10**9))
     member = MemberRef(LookupKind.USER_ID, DEMO_IDENTIFIERS["xiaoe_user_id_10k"])
     now = timezone.now()
-    query = pinned_to_now(HistoryQuery(start=now - timedelta(days=365), end=now, page_size=client.max_page_size))
+    query = pinned_to_now(HistoryQuery(start=now - timedelta(days=365), end=now))
+    size = client.profile.max_page_size
     before = counters().get("calls:POST /xe.account.flow.list/1.0.0", 0)
-    pages = all_pages(lambda number: client.member_history(member=member, query=replace(query, page=number)))
+    pages = all_rows(lambda page_query: client.member_history(member=member, query=page_query), query, page_size=size)
     rows = list(distinct_records(pages))
     calls = counters().get("calls:POST /xe.account.flow.list/1.0.0", 0) - before
     # The range holds the whole history (330 days), so each month's rows are all the vendor's rows of that month.
     per_month = Counter(row.occurred_at.astimezone(SHANGHAI).strftime("%Y_%m") for row in rows)
-    return len(rows), calls, sum(math.ceil(count / client.max_page_size) for count in per_month.values())
+    return len(rows), calls, sum(math.ceil(count / size) for count in per_month.values())
 
 
 def free_port() -> int:

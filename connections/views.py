@@ -20,6 +20,7 @@ from connections.forms import NAME_TAKEN_MESSAGE, ConnectionForm, ToggleForm, co
 from connections.models import VendorConnection
 from pointsadmin import roles
 from vendors.registry import vendor_choices, vendor_profile
+from vendors.tokens import token_retry_after
 
 NAV = {"nav_section": "connections"}
 
@@ -131,7 +132,13 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return _tested_after_saving(request, VendorConnection.objects.get(pk=connection.pk))
             messages.info(request, _("Nothing changed."))
             return redirect("connections:list")
-    context = {"form": form, "vendor_label": connection.vendor_display, "connection": connection, **NAV}
+    context = {
+        "form": form,
+        "vendor_label": connection.vendor_display,
+        "connection": connection,
+        "token_retry_at": token_retry_after(connection.to_config()),
+        **NAV,
+    }
     return render(request, "connections/connection_form.html", context)
 
 
@@ -173,7 +180,12 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     result = services.connection_test(connection=connection, user=request.user)
     if request.htmx:
         # Always 200, also for a failed test: htmx 2 does not swap 4xx/5xx replies.
-        response = render(request, "connections/_test_result.html", {"connection": connection, "result": result})
+        context = {
+            "connection": connection,
+            "result": result,
+            "token_retry_at": token_retry_after(connection.to_config()),
+        }
+        response = render(request, "connections/_test_result.html", context)
         patch_vary_headers(response, ("HX-Request",))
         return response
     # Without JavaScript: back to the page the button was on, which shows the stored result too.

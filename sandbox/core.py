@@ -274,6 +274,9 @@ Handler = Callable[[SandboxState, Request, bool], Reply]  # (state, request, ans
 class Endpoint:
     handler: Handler
     data: bool  # a data endpoint: the fault knobs apply (token endpoints stay healthy)
+    # The docs' header tables require Content-Type: application/json (Kingdee's even on a GET); where a doc is
+    # silent (the token endpoints) the sandbox requires it too, except of Xiaoe's query-string-only GET /token.
+    json_content: bool = True
 
 
 @dataclass(frozen=True)

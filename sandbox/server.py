@@ -119,6 +119,9 @@ def dispatch(state: SandboxState, request: Request) -> Reply:
         return json_reply({"error": f"no such endpoint: {request.method} {request.path}"}, 404)
     vendor, endpoint = route
     state.count(f"calls:{request.method} {request.path}")
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if endpoint.json_content and content_type != "application/json":
+        return json_reply(vendor_api(vendor).errors["bad_params"])
     knobs = state.knobs[vendor]
     if knobs.latency_ms:
         time.sleep(knobs.latency_ms / 1000)

@@ -218,7 +218,7 @@ def flows(state: SandboxState, request: Request, empty: bool) -> Reply:
 API = VendorApi(
     name="xiaoe",
     endpoints={
-        ("GET", "/token"): Endpoint(token, data=False),
+        ("GET", "/token"): Endpoint(token, data=False, json_content=False),
         ("POST", "/xe.account.info.batch/1.0.0"): Endpoint(balances, data=True),
         ("POST", "/xe.account.flow.list/1.0.0"): Endpoint(flows, data=True),
         # Member by phone, user id or WeChat ids (VENDORS.md §2), in its own module.

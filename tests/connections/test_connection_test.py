@@ -10,7 +10,7 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from audit.models import AuditAction, AuditEntry
 from connections.models import VendorConnection
@@ -24,6 +24,7 @@ from tests.connections.handshakes import (
     fake_xiaoe_handshake,
     fake_xinyue_handshake,
 )
+from vendors.tokens import token_retry_after
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,26 @@ def test_a_refused_secret_is_a_failed_test_shown_with_status_200(vendor_http, ad
     assert AuditEntry.objects.get(action=AuditAction.CONNECTION_TESTED).details["ok"] is False
     for text in (html, connection.last_test_message, caplog.text):
         assert secret not in text
+
+
+def test_refused_credentials_are_not_retried_for_a_minute_and_the_page_says_until_when(
+    vendor_http, admin_client, make_connection
+):
+    # A token endpoint has a tight limit of its own (Xiaoe 100 per 10 min, VENDORS.md §2; issue 14 #5).
+    connection = make_connection("xiaoe", base_url=BASE_URLS["xiaoe"])
+    edit = reverse("connections:edit", args=[connection.pk])
+    assert "Next sign-in attempt" not in admin_client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    fetch = vendor_http.get(
+        f"{BASE_URLS['xiaoe']}/token", json={"code": 2001, "msg": "invalid secret_key", "data": None}
+    )
+    html = htmx_test(admin_client, connection).content.decode()
+    retry_at = token_retry_after(connection.to_config())
+    assert 55 <= (retry_at - timezone.now()).total_seconds() <= 61
+    shown = f"Next sign-in attempt at {timezone.localtime(retry_at):%H:%M:%S}"
+    assert shown in html
+    assert shown in admin_client.get(edit, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Failed" in htmx_test(admin_client, connection).content.decode()
+    assert fetch.call_count == 1  # the second test was answered from the remembered refusal
 
 
 def test_an_unreachable_vendor_is_a_failed_test(vendor_http, no_pauses, admin_client, make_connection):

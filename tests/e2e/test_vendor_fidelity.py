@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from connections.clients import connection_client
-from ledger.services.members import VendorMember, member_page
+from ledger.services.members import VendorMember, member_history_rows, member_page
 from sandbox.data import BEIJING
 from sandbox.demo import DEMO_IDENTIFIERS
 from sandbox.testing import SandboxHandle, running_sandbox
@@ -78,11 +78,30 @@ def test_a_year_of_xiaoe_flows_exports_walking_each_month_once(sandbox, manager,
     rows = export_csv(manager, url, {"period": "custom", "start": start.isoformat(), "end": today.isoformat()})
     in_range = [r for r in member.records if start <= r.at.astimezone(BEIJING).date() <= today]
     assert len(rows) == len(in_range) == 10_000
-    # flow.list answers one month per call, 100 rows a page: reading each month's pages once is the least.
+    calls, pages = sandbox.counters()[FLOW_LIST], _pages_per_month(member)
+    assert calls <= pages + 12, f"{calls} flow.list calls for {pages} pages"
+
+
+def test_a_year_of_xiaoe_flows_read_page_after_page_by_one_client_walks_each_month_once(sandbox, make_connection):
+    # The export job asks month by month; one client paging through the whole year (the member page's chart reads
+    # several pages) must not walk back from the newest month for every page either: 801 calls where ~110 suffice.
+    sandbox.reset()
+    connection = make_connection("xiaoe", base_url=sandbox.base_url)
+    member = sandbox.state.datasets["xiaoe"].by_id[DEMO_IDENTIFIERS["xiaoe_user_id_10k"]]
+    vendor_member = VendorMember(
+        connection, connection_client(connection), MemberRef(LookupKind.USER_ID, member.member_id)
+    )
+    now = timezone.now()
+    query = HistoryQuery(start=now - timedelta(days=365), end=now)
+    assert len(list(member_history_rows(vendor_member=vendor_member, query=query))) == 10_000
+    calls, pages = sandbox.counters()[FLOW_LIST], _pages_per_month(member)
+    assert calls <= pages + 12, f"{calls} flow.list calls for {pages} pages"
+
+
+def _pages_per_month(member) -> int:
+    """flow.list answers one month per call, 100 rows a page: reading each month's pages once is the least."""
     per_month = Counter(r.at.astimezone(BEIJING).strftime("%Y_%m") for r in member.records)
-    pages_per_month = sum(math.ceil(count / 100) for count in per_month.values())
-    calls = sandbox.counters()[FLOW_LIST]
-    assert calls <= pages_per_month + 12, f"{calls} flow.list calls for {pages_per_month} pages"
+    return sum(math.ceil(count / 100) for count in per_month.values())
 
 
 def test_kingdee_rows_in_no_order_still_give_the_newest_balance(sandbox, manager, make_connection):

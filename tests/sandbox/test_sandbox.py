@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import Iterator
 from urllib.parse import quote_plus
@@ -306,6 +307,39 @@ def test_kingdee_rejects_a_signature_made_with_quote_plus_twice(sandbox):
     ).decode()
     response = requests.get(f"{sandbox.base_url}/jdy/v2/ls/integral_record", params=params, headers=headers, timeout=5)
     assert response.status_code == 519
+
+
+def test_every_vendor_call_must_say_its_body_is_json(sandbox):
+    # "Content-Type: application/json" is required by each doc's header table, Kingdee's even on a GET.
+    def without_content_type(method: str, path: str, **kwargs: object) -> requests.Response:
+        request = requests.Request(method, f"{sandbox.base_url}{path}", **kwargs).prepare()
+        request.headers.pop("Content-Type", None)
+        with requests.Session() as session:
+            return session.send(request, timeout=5)
+
+    xinyue_token = {**XINYUE, "grant_type": "client_credentials"}
+    assert without_content_type("POST", "/upbot/api/auth/GetAccessToken", data=json.dumps(xinyue_token)).json() == {
+        "ret": 1001,
+        "msg": "请求参数错误，请稍后再试",  # noqa: RUF001 - the vendor's own text
+    }
+    batch = {"access_token": _xiaoe_token(sandbox), "user_ids": [], "page": "1", "page_size": "1"}
+    assert without_content_type("POST", "/xe.account.info.batch/1.0.0", data=json.dumps(batch)).json()["code"] == 1001
+    kingdee = _kingdee_token(sandbox)
+    headers = KingdeeClient(
+        ConnectionConfig(1, "k", "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
+    ).signed_headers(method="GET", path="/jdy/v2/ls/integral_record", params={"page": "1"}, app_token=kingdee)
+    del headers["Content-Type"]
+    reply = without_content_type("GET", "/jdy/v2/ls/integral_record", params={"page": "1"}, headers=headers)
+    assert reply.json()["errcode"] == 1001001
+    # The same calls with the header are answered (Xiaoe's token is a GET of a query string: no header needed).
+    assert _xinyue_token(sandbox)
+    ok = requests.post(f"{sandbox.base_url}/xe.account.info.batch/1.0.0", json=batch, timeout=5).json()
+    assert ok["code"] == 0
+    headers["Content-Type"] = "application/json"
+    reply = requests.get(
+        f"{sandbox.base_url}/jdy/v2/ls/integral_record", params={"page": "1"}, headers=headers, timeout=5
+    )
+    assert reply.json()["errcode"] == 0
 
 
 def test_kingdee_token_endpoint_allows_two_calls_a_minute(sandbox):

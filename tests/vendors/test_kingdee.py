@@ -203,6 +203,7 @@ def signed_headers(method: str, path: str, query: str, app_token: str | None) ->
     """The headers the vendor expects, signed from a literal string_to_sign (not from our code)."""
     text = f"{method}\n{path}\n{query}\nx-api-nonce:{NONCE}\nx-api-timestamp:{TIMESTAMP}\n"
     headers = {
+        "Content-Type": "application/json",  # "固定传" in the doc's header table, even on a GET
         "X-Api-ClientID": CREDS["client_id"],
         "X-Api-Auth-Version": "2.0",
         "X-Api-TimeStamp": TIMESTAMP,
