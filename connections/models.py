@@ -14,10 +14,6 @@ from connections.fields import EncryptedJSONField
 from vendors.registry import vendor_kinds, vendor_profile
 from vendors.results import ConnectionConfig
 
-# What support staff read where a connection that failed its last test would have answered (issue 18):
-# not the vendor's error, which is about credentials only an admin can fix.
-UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
-
 
 def base_url_origin(url: str) -> str:
     """The scheme://host[:port] of a base URL, as stored in `secrets_origin` ("" for a URL with none)."""
@@ -66,7 +62,7 @@ class VendorConnection(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.secrets_origin and self._state.adding:
-            # A connection created without the services (demo_setup, a shell): its secrets belong to its URL.
+            # A new connection's secrets belong to its URL (also when made without the services: demo_setup, a shell).
             self.secrets_origin = base_url_origin(self.base_url)
         super().save(*args, **kwargs)
 
@@ -74,11 +70,6 @@ class VendorConnection(models.Model):
     def failing(self) -> bool:
         """The last test (run on every save, or by the button) failed: the vendor did not accept the settings."""
         return self.last_test_ok is False
-
-    @property
-    def secrets_match_base_url(self) -> bool:
-        """Whether the stored secrets were saved for the base URL's origin (else they must not be sent there)."""
-        return self.secrets_origin == base_url_origin(self.base_url)
 
     @property
     def vendor_display(self) -> str:
@@ -89,8 +80,7 @@ class VendorConnection(models.Model):
 
     def credential_keys_set(self) -> list[str]:
         """Names of the credentials that have a value: what the UI may say ('set ✓'), never the values."""
-        creds: dict[str, Any] = self.credentials or {}
-        return [key for key, value in creds.items() if value]
+        return [key for key, value in (self.credentials or {}).items() if value]
 
     def to_config(self) -> ConnectionConfig:
         return ConnectionConfig(

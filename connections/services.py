@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.records import audit_record
-from connections.addresses import destination_problem
+from connections.addresses import AddressProblem, destination_problem
 from connections.clients import connection_client
-from connections.fields import DecryptionFailed, rotate_ciphertext
-from connections.models import UNAVAILABLE_TO_STAFF, VendorConnection, base_url_origin
+from connections.fields import DecryptionFailed, multi_fernet
+from connections.models import VendorConnection, base_url_origin
 from pointsadmin import roles
 from vendors.exceptions import VendorAuthError, VendorError
 from vendors.registry import vendor_profile
@@ -59,14 +58,6 @@ class ConnectionInput:
     credentials: Mapping[str, str] = field(repr=False)
     cleared_credentials: frozenset[str] = frozenset()
 
-    def merged_credentials(self, stored: Mapping[str, Any] | None, *, forget: frozenset[str] = frozenset()) -> dict:
-        """What is typed over what is stored, less what was cleared and the stored values in `forget`."""
-        # Keys the vendor no longer declares are kept: dropping them would be a silent data loss.
-        dropped = self.cleared_credentials | forget
-        merged = {key: value for key, value in (stored or {}).items() if key not in dropped}
-        merged.update(self.credentials)
-        return merged
-
 
 def secret_names(vendor: str) -> frozenset[str]:
     """The credentials of `vendor` that are secrets (write-only, bound to one address)."""
@@ -82,9 +73,7 @@ def _actor(user: User) -> Any:
 
 def _details(via: str, **details: Any) -> dict[str, Any]:
     """Audit details; `via` says where a change came from when it was not a web page (e.g. manage.py)."""
-    if via:
-        details["via"] = via
-    return details
+    return {**details, "via": via} if via else details
 
 
 def _credential_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -92,7 +81,7 @@ def _credential_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> 
 
 
 def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: str = "") -> VendorConnection:
-    credentials = data.merged_credentials({})
+    credentials = dict(data.credentials)
     connection = VendorConnection(
         vendor=vendor,
         name=data.name,
@@ -100,10 +89,10 @@ def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: st
         timeout_seconds=data.timeout_seconds,
         enabled=data.enabled,
         credentials=credentials,
-        secrets_origin=base_url_origin(data.base_url),
         created_by=_actor(user),
         updated_by=_actor(user),
     )
+    changed = [*_PLAIN_FIELDS, "enabled", *_credential_changes({}, credentials)]
     try:
         with transaction.atomic():
             connection.save()
@@ -112,11 +101,7 @@ def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: st
                 action=AuditAction.CONNECTION_CREATED,
                 connection=connection,
                 target=connection.name,
-                details=_details(
-                    via,
-                    vendor=vendor,
-                    changed=[*_PLAIN_FIELDS, "enabled", *_credential_changes({}, credentials)],
-                ),
+                details=_details(via, vendor=vendor, changed=changed),
             )
     except IntegrityError:
         raise ConnectionNameTaken(data.name) from None
@@ -133,10 +118,14 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             changed = [name for name in _PLAIN_FIELDS if getattr(current, name) != getattr(data, name)]
             new_origin = base_url_origin(data.base_url)
             # Stored secrets go only where they were saved for: a new scheme, host or port needs them typed
-            # again (the form asks for them; anything not typed is dropped, never carried over).
-            forget = secret_names(current.vendor) if current.secrets_origin != new_origin else frozenset()
-            credentials = data.merged_credentials(current.credentials, forget=forget)
-            changed += _credential_changes(current.credentials or {}, credentials)
+            # again (the form asks for them; anything not typed is dropped, never carried over). Keys the vendor
+            # no longer declares are kept: dropping them would be a silent data loss.
+            dropped = data.cleared_credentials
+            if current.secrets_origin != new_origin:
+                dropped |= secret_names(current.vendor)
+            stored = current.credentials or {}
+            credentials = {key: value for key, value in stored.items() if key not in dropped} | dict(data.credentials)
+            changed += _credential_changes(stored, credentials)
             enabled_changed = current.enabled != data.enabled
             if not changed and not enabled_changed:
                 return []
@@ -144,9 +133,8 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             if "base_url" in changed:
                 # Addresses are not secrets (the form refuses a user name or password in them).
                 details.update(base_url_old=current.base_url, base_url_new=data.base_url)
-            for name in _PLAIN_FIELDS:
+            for name in (*_PLAIN_FIELDS, "enabled"):
                 setattr(current, name, getattr(data, name))
-            current.enabled = data.enabled
             current.credentials = credentials
             current.secrets_origin = new_origin
             current.updated_by = _actor(user)
@@ -208,17 +196,6 @@ def connection_delete(*, connection: VendorConnection, user: User, via: str = ""
     logger.info("connection %s deleted", connection.pk)
 
 
-# --- test ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConnectionTestResult:
-    ok: bool
-    message: str
-    latency_ms: int
-    tested_at: datetime
-
-
 # A vendor's own words reach the page only as a short excerpt (escaped by the templates, like all text).
 VENDOR_TEXT_EXCERPT = 160
 _CONTROL_CHARACTERS = dict.fromkeys(range(32), " ")
@@ -230,51 +207,47 @@ def vendor_text_excerpt(text: str) -> str:
     return flat if len(flat) <= VENDOR_TEXT_EXCERPT else flat[: VENDOR_TEXT_EXCERPT - 1].rstrip() + "…"
 
 
-def _refusal_before_sending(connection: VendorConnection) -> tuple[str, str] | None:
-    """(code, message) when the test must not send anything to the connection's base URL, else None."""
-    stored_secrets = secret_names(connection.vendor) & set(connection.credential_keys_set())
-    if stored_secrets and not connection.secrets_match_base_url:
+def _refusal_before_sending(connection: VendorConnection) -> AddressProblem | None:
+    """Why the test must not send anything to the connection's base URL, or None."""
+    origin = base_url_origin(connection.base_url)
+    if secret_names(connection.vendor) & set(connection.credential_keys_set()) and connection.secrets_origin != origin:
         message = _(
             "Not sent: the stored secrets were saved for %(saved)s, not for %(now)s. Type them again on the edit page."
-        ) % {"saved": connection.secrets_origin or "?", "now": base_url_origin(connection.base_url) or "?"}
-        return "secrets_origin", str(message)
+        ) % {"saved": connection.secrets_origin or "?", "now": origin or "?"}
+        return AddressProblem("secrets_origin", message)
     problem = destination_problem(connection.base_url)
     if problem is not None:
-        return problem.code, str(_("Not sent: %(reason)s") % {"reason": problem.message})
+        return AddressProblem(problem.code, _("Not sent: %(reason)s") % {"reason": problem.message})
     return None
 
 
-def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> ConnectionTestResult:
-    """Authenticate at the vendor and make one cheap read; record result and latency, audit it. Nothing is sent
-    when the stored secrets belong to another address or the base URL may not be reached (addresses.py)."""
-    ok: bool
+def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> bool:
+    """Authenticate at the vendor and make one cheap read; whether it passed. The outcome goes to the connection's
+    last_test_* fields and the audit log. Nothing is sent when the stored secrets belong to another address or the
+    base URL may not be reached (addresses.py)."""
     latency_ms: int | None = None
     refusal = _refusal_before_sending(connection)
     if refusal is not None:
-        logger.warning("connection %s test not sent: %s", connection.pk, refusal[0])
-        ok, message = False, refusal[1]
+        logger.warning("connection %s test not sent: %s", connection.pk, refusal.code)
+        ok, message = False, str(refusal.message)
     else:
-        client = connection_client(connection)
         started = time.perf_counter()
         try:
-            note = client.test_connection()
+            note = connection_client(connection).test_connection()
             ok, message = True, vendor_text_excerpt(str(note)) if note else gettext("Connected.")
         except VendorError as error:
             # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
             logger.info("connection %s test failed: %s", connection.pk, error)
             ok, message = False, vendor_text_excerpt(error.user_message())
         latency_ms = round((time.perf_counter() - started) * 1000)
-    result = ConnectionTestResult(
-        ok=ok, message=message[:_MESSAGE_MAX], latency_ms=latency_ms, tested_at=timezone.now()
-    )
-    details = _details(via, vendor=connection.vendor, ok=result.ok, latency_ms=result.latency_ms)
+    details = _details(via, vendor=connection.vendor, ok=ok, latency_ms=latency_ms)
     if refusal is not None:
-        details["not_sent"] = refusal[0]
+        details["not_sent"] = refusal.code
     last_test = {
-        "last_tested_at": result.tested_at,
-        "last_test_ok": result.ok,
-        "last_test_message": result.message,
-        "last_test_latency_ms": result.latency_ms,
+        "last_tested_at": timezone.now(),
+        "last_test_ok": ok,
+        "last_test_message": message[:_MESSAGE_MAX],
+        "last_test_latency_ms": latency_ms,
     }
     with transaction.atomic():
         # A queryset update of the four result columns only: a test running while an admin saves an edit
@@ -289,10 +262,12 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
         )
     for name, value in last_test.items():
         setattr(connection, name, value)
-    return result
+    return ok
 
 
-# --- what people see of a connection's state -----------------------------------------------------------------
+# What support staff read where a connection that failed its last test would have answered (issue 18):
+# not the vendor's error, which is about credentials only an admin can fix.
+UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
 
 
 def vendor_error_message(*, connection: VendorConnection, error: VendorError, user: User) -> str:
@@ -305,47 +280,24 @@ def vendor_error_message(*, connection: VendorConnection, error: VendorError, us
     return error.user_message()
 
 
-@dataclass(frozen=True)
-class ConnectionHealth:
-    """How many connections are in each state; `failing` ones were not accepted by their vendor when last tested."""
-
-    total: int
-    disabled: int
-    passing: int
-    failing: int
-    untested: int
-
-    @property
-    def enabled(self) -> int:
-        return self.total - self.disabled
-
-
-def connection_health() -> ConnectionHealth:
-    """The figures of the connection list (one query); disabled connections count only as disabled."""
+def connection_health() -> dict[str, int]:
+    """How many connections are in each state, in one query; disabled connections count only as disabled, and
+    `failing` ones were not accepted by their vendor when last tested."""
     enabled = Q(enabled=True)
-    counts = VendorConnection.objects.aggregate(
+    return VendorConnection.objects.aggregate(
         total=Count("pk"),
         disabled=Count("pk", filter=Q(enabled=False)),
         passing=Count("pk", filter=enabled & Q(last_test_ok=True)),
         failing=Count("pk", filter=enabled & Q(last_test_ok=False)),
         untested=Count("pk", filter=enabled & Q(last_test_ok__isnull=True)),
     )
-    return ConnectionHealth(**counts)
 
 
-# --- encryption keys ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyRotationResult:
-    rewritten: int
-    already_current: int
-
-
-def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationResult:
+def credentials_rotate_key(*, user: User = None, via: str = "") -> tuple[int, int]:
     """Re-encrypt every connection's credentials with the newest key, on the raw column text (no plaintext passes
-    through the model field). All or nothing: a row no key opens raises DecryptionFailed and rolls back."""
-    newest = Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
+    through the model field); returns (rewritten, already on the newest key). All or nothing: a row no key opens
+    raises DecryptionFailed and rolls back."""
+    keys, newest = multi_fernet(), Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
     rewritten = already_current = 0
     with transaction.atomic():
         # Cast to plain text so that the field's decryption (from_db_value) is not applied.
@@ -360,14 +312,13 @@ def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationRe
                 continue
             try:
                 newest.decrypt(raw.encode())
-            except InvalidToken:
-                pass
-            else:
                 already_current += 1
                 continue
+            except InvalidToken:
+                pass
             try:
-                rotated = rotate_ciphertext(raw)
-            except DecryptionFailed:
+                rotated = keys.rotate(raw.encode()).decode()  # keeps the original timestamp
+            except InvalidToken:
                 raise DecryptionFailed(
                     f"Connection {pk}: no key in FIELD_ENCRYPTION_KEYS can decrypt its credentials."
                 ) from None
@@ -384,4 +335,4 @@ def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationRe
             ),
         )
     logger.info("encryption key rotation: %s rewritten, %s already on the newest key", rewritten, already_current)
-    return KeyRotationResult(rewritten=rewritten, already_current=already_current)
+    return rewritten, already_current
