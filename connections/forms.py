@@ -159,21 +159,16 @@ class ConnectionForm(forms.Form):
     def connection_input(self) -> ConnectionInput:
         """The validated input for the services layer (call after is_valid())."""
         data = self.cleaned_data
-        typed: dict[str, str] = {}
-        cleared: set[str] = set()
-        for spec in self.credential_specs:
-            value = data.get(CREDENTIAL_PREFIX + spec.name, "")
-            if value:
-                typed[spec.name] = value
-            elif not spec.secret or data.get(CLEAR_PREFIX + spec.name):
-                # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
-                cleared.add(spec.name)
+        typed = {spec.name: data.get(CREDENTIAL_PREFIX + spec.name, "") for spec in self.credential_specs}
+        # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
+        cleared = {
+            spec.name
+            for spec in self.credential_specs
+            if not typed[spec.name] and (not spec.secret or data.get(CLEAR_PREFIX + spec.name))
+        }
         return ConnectionInput(
-            name=data["name"],
-            base_url=data["base_url"],
-            timeout_seconds=data["timeout_seconds"],
-            enabled=data["enabled"],
-            credentials=typed,
+            **{name: data[name] for name in GENERAL_FIELDS},
+            credentials={name: value for name, value in typed.items() if value},
             cleared_credentials=frozenset(cleared),
         )
 

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 # The plain fields a form can change, in the order the audit entry lists them.
 _PLAIN_FIELDS = ("name", "base_url", "timeout_seconds")
+_FORM_FIELDS = (*_PLAIN_FIELDS, "enabled")
 _MESSAGE_MAX = VendorConnection._meta.get_field("last_test_message").max_length or 300
 
 
@@ -76,33 +77,33 @@ def _details(via: str, **details: Any) -> dict[str, Any]:
     return {**details, "via": via} if via else details
 
 
+def _audit(action: AuditAction, connection: VendorConnection, user: User, via: str, **details: Any) -> None:
+    audit_record(
+        user=user,
+        action=action,
+        connection=connection,
+        target=connection.name,
+        details=_details(via, vendor=connection.vendor, **details),
+    )
+
+
 def _credential_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     return [f"credentials.{key}" for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
 
 
 def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: str = "") -> VendorConnection:
-    credentials = dict(data.credentials)
     connection = VendorConnection(
         vendor=vendor,
-        name=data.name,
-        base_url=data.base_url,
-        timeout_seconds=data.timeout_seconds,
-        enabled=data.enabled,
-        credentials=credentials,
+        credentials=dict(data.credentials),
         created_by=_actor(user),
         updated_by=_actor(user),
+        **{name: getattr(data, name) for name in _FORM_FIELDS},
     )
-    changed = [*_PLAIN_FIELDS, "enabled", *_credential_changes({}, credentials)]
     try:
         with transaction.atomic():
             connection.save()
-            audit_record(
-                user=user,
-                action=AuditAction.CONNECTION_CREATED,
-                connection=connection,
-                target=connection.name,
-                details=_details(via, vendor=vendor, changed=changed),
-            )
+            changed = [*_FORM_FIELDS, *_credential_changes({}, connection.credentials)]
+            _audit(AuditAction.CONNECTION_CREATED, connection, user, via, changed=changed)
     except IntegrityError:
         raise ConnectionNameTaken(data.name) from None
     logger.info("connection %s created (vendor %s)", connection.pk, vendor)
@@ -129,24 +130,16 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             enabled_changed = current.enabled != data.enabled
             if not changed and not enabled_changed:
                 return []
-            details = _details(via, vendor=current.vendor, changed=changed)
-            if "base_url" in changed:
-                # Addresses are not secrets (the form refuses a user name or password in them).
-                details.update(base_url_old=current.base_url, base_url_new=data.base_url)
-            for name in (*_PLAIN_FIELDS, "enabled"):
+            # Addresses are not secrets (the form refuses a user name or password in them).
+            moved = {"base_url_old": current.base_url, "base_url_new": data.base_url} if "base_url" in changed else {}
+            for name in _FORM_FIELDS:
                 setattr(current, name, getattr(data, name))
             current.credentials = credentials
             current.secrets_origin = new_origin
             current.updated_by = _actor(user)
             current.save()
             if changed:
-                audit_record(
-                    user=user,
-                    action=AuditAction.CONNECTION_CHANGED,
-                    connection=current,
-                    target=current.name,
-                    details=details,
-                )
+                _audit(AuditAction.CONNECTION_CHANGED, current, user, via, changed=changed, **moved)
             if enabled_changed:
                 # Its own entry, so "who disabled this?" is one filter on the audit log away.
                 _audit_enabled(current, user, via)
@@ -157,13 +150,8 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
 
 
 def _audit_enabled(connection: VendorConnection, user: User, via: str) -> None:
-    audit_record(
-        user=user,
-        action=AuditAction.CONNECTION_ENABLED if connection.enabled else AuditAction.CONNECTION_DISABLED,
-        connection=connection,
-        target=connection.name,
-        details=_details(via, vendor=connection.vendor, changed=["enabled"]),
-    )
+    action = AuditAction.CONNECTION_ENABLED if connection.enabled else AuditAction.CONNECTION_DISABLED
+    _audit(action, connection, user, via, changed=["enabled"])
 
 
 def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user: User, via: str = "") -> bool:
@@ -240,9 +228,7 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
             logger.info("connection %s test failed: %s", connection.pk, error)
             ok, message = False, vendor_text_excerpt(error.user_message())
         latency_ms = round((time.perf_counter() - started) * 1000)
-    details = _details(via, vendor=connection.vendor, ok=ok, latency_ms=latency_ms)
-    if refusal is not None:
-        details["not_sent"] = refusal.code
+    not_sent = {"not_sent": refusal.code} if refusal is not None else {}
     last_test = {
         "last_tested_at": timezone.now(),
         "last_test_ok": ok,
@@ -253,13 +239,7 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
         # A queryset update of the four result columns only: a test running while an admin saves an edit
         # must not write the credentials it loaded back over the new ones.
         VendorConnection.objects.filter(pk=connection.pk).update(**last_test)
-        audit_record(
-            user=user,
-            action=AuditAction.CONNECTION_TESTED,
-            connection=connection,
-            target=connection.name,
-            details=details,
-        )
+        _audit(AuditAction.CONNECTION_TESTED, connection, user, via, ok=ok, latency_ms=latency_ms, **not_sent)
     for name, value in last_test.items():
         setattr(connection, name, value)
     return ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partialmethod
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,13 @@ class Command(BaseCommand):
                 sub.add_argument("--yes", action="store_true", help=_("Do not ask for confirmation."))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # What the audit log records as `via`: the subcommand and the OS user.
+        self.via = command_origin(f"connection {options['action']}")
         getattr(self, f"handle_{options['action']}")(options)
 
     # --- add --------------------------------------------------------------------------------------
     def handle_add(self, options: Mapping[str, Any]) -> None:
-        vendor, via = options["vendor"], command_origin("connection add")
+        vendor = options["vendor"]
         try:
             form_class = connection_form_class(vendor)
         except LookupError:
@@ -101,7 +104,9 @@ class Command(BaseCommand):
         if not form.is_valid():
             raise CommandError(_form_errors_line(form))
         try:
-            connection = services.connection_create(vendor=vendor, data=form.connection_input(), user=None, via=via)
+            connection = services.connection_create(
+                vendor=vendor, data=form.connection_input(), user=None, via=self.via
+            )
         except services.ConnectionNameTaken:
             raise CommandError(_("--name: %(message)s") % {"message": NAME_TAKEN_MESSAGE}) from None
         added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % {
@@ -114,7 +119,7 @@ class Command(BaseCommand):
         elif options["no_test"]:
             hint = _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
             self.stdout.write(self.style.SUCCESS(f"{added} {hint}"))
-        elif services.connection_test(connection=connection, user=None, via=via):
+        elif services.connection_test(connection=connection, user=None, via=self.via):
             accepted = _("The vendor accepted it: %(message)s") % {"message": connection.last_test_message}
             self.stdout.write(self.style.SUCCESS(f"{added} {accepted}"))
         else:
@@ -174,27 +179,16 @@ class Command(BaseCommand):
     def handle_test(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         _credentials_of(connection)  # a connection no key opens fails here, in one line
-        passed = services.connection_test(connection=connection, user=None, via=command_origin("connection test"))
+        passed = services.connection_test(connection=connection, user=None, via=self.via)
         line = f"{connection.name}: {connection.last_test_message} ({connection.last_test_latency_ms} ms)"
         if passed:
             self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
             return
         raise CommandError(_("Failed: %(line)s") % {"line": line})
 
-    def handle_enable(self, options: Mapping[str, Any]) -> None:
-        self._set_enabled(options, enabled=True)
-
-    def handle_disable(self, options: Mapping[str, Any]) -> None:
-        self._set_enabled(options, enabled=False)
-
     def _set_enabled(self, options: Mapping[str, Any], *, enabled: bool) -> None:
         connection = _find(options["connection"])
-        changed = services.connection_set_enabled(
-            connection=connection,
-            enabled=enabled,
-            user=None,
-            via=command_origin("connection enable" if enabled else "connection disable"),
-        )
+        changed = services.connection_set_enabled(connection=connection, enabled=enabled, user=None, via=self.via)
         # Whole sentences, not a state word pasted into one: word order differs between languages.
         if changed:
             message = _("“%(name)s” is now enabled.") if enabled else _("“%(name)s” is now disabled.")
@@ -202,6 +196,9 @@ class Command(BaseCommand):
         else:
             message = _("“%(name)s” was already enabled.") if enabled else _("“%(name)s” was already disabled.")
             self.stdout.write(message % {"name": connection.name})
+
+    handle_enable = partialmethod(_set_enabled, enabled=True)
+    handle_disable = partialmethod(_set_enabled, enabled=False)
 
     def handle_delete(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
@@ -217,7 +214,7 @@ class Command(BaseCommand):
             if answer.strip().lower() not in {"y", "yes"}:
                 self.stdout.write(_("Nothing deleted."))
                 return
-        services.connection_delete(connection=connection, user=None, via=command_origin("connection delete"))
+        services.connection_delete(connection=connection, user=None, via=self.via)
         self.stdout.write(self.style.SUCCESS(_("Deleted connection “%(name)s”.") % {"name": connection.name}))
 
 
