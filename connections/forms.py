@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.addresses import base_url_problem
 from connections.models import VendorConnection, base_url_origin
-from connections.services import ConnectionInput, secret_names
+from connections.services import ConnectionInput
 from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.base import CredentialField
 from vendors.registry import vendor_profile
@@ -64,9 +64,7 @@ class ConnectionForm(forms.Form):
         max_value=120,
         error_messages={
             "required": REQUIRED_MESSAGE,
-            "invalid": TIMEOUT_MESSAGE,
-            "min_value": TIMEOUT_MESSAGE,
-            "max_value": TIMEOUT_MESSAGE,
+            **dict.fromkeys(("invalid", "min_value", "max_value"), TIMEOUT_MESSAGE),
         },
         help_text=_("How long to wait for one vendor call before giving up (1 to 120)."),
     )
@@ -80,16 +78,16 @@ class ConnectionForm(forms.Form):
         self.instance = instance
         # Where the stored secrets may be sent, and which are stored ("" and none on a new connection).
         self.secrets_origin = instance.secrets_origin if instance is not None else ""
-        self.stored_secrets = secret_names(self.vendor) & set(instance.credential_keys_set() if instance else ())
+        self.stored_secrets = instance.stored_secrets() if instance is not None else frozenset()
         if instance is None:
             initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
         else:
             credentials: Mapping[str, Any] = instance.credentials or {}
             initial = {name: getattr(instance, name) for name in GENERAL_FIELDS}
             # Only non-secret credentials are ever put into the page.
-            initial |= {
-                CREDENTIAL_PREFIX + s.name: credentials.get(s.name, "") for s in self.credential_specs if not s.secret
-            }
+            for spec in self.credential_specs:
+                if not spec.secret:
+                    initial[CREDENTIAL_PREFIX + spec.name] = credentials.get(spec.name, "")
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for name in self.stored_secrets:

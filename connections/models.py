@@ -78,9 +78,14 @@ class VendorConnection(models.Model):
         except LookupError:
             return self.vendor
 
-    def credential_keys_set(self) -> list[str]:
-        """Names of the credentials that have a value: what the UI may say ('set ✓'), never the values."""
-        return [key for key, value in (self.credentials or {}).items() if value]
+    def stored_secrets(self) -> frozenset[str]:
+        """The secrets that have a value: the pages may say which ('set ✓'), never what."""
+        try:
+            specs = vendor_profile(self.vendor).credential_fields
+        except LookupError:
+            return frozenset()
+        credentials = self.credentials or {}
+        return frozenset(spec.name for spec in specs if spec.secret and credentials.get(spec.name))
 
     def to_config(self) -> ConnectionConfig:
         return ConnectionConfig(

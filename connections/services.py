@@ -29,7 +29,6 @@ from connections.fields import DecryptionFailed, multi_fernet
 from connections.models import VendorConnection, base_url_origin
 from pointsadmin import roles
 from vendors.exceptions import VendorAuthError, VendorError
-from vendors.registry import vendor_profile
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -58,14 +57,6 @@ class ConnectionInput:
     enabled: bool
     credentials: Mapping[str, str] = field(repr=False)
     cleared_credentials: frozenset[str] = frozenset()
-
-
-def secret_names(vendor: str) -> frozenset[str]:
-    """The credentials of `vendor` that are secrets (write-only, bound to one address)."""
-    try:
-        return frozenset(spec.name for spec in vendor_profile(vendor).credential_fields if spec.secret)
-    except LookupError:
-        return frozenset()
 
 
 def _actor(user: User) -> Any:
@@ -123,7 +114,7 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             # no longer declares are kept: dropping them would be a silent data loss.
             dropped = data.cleared_credentials
             if current.secrets_origin != new_origin:
-                dropped |= secret_names(current.vendor)
+                dropped |= current.stored_secrets()
             stored = current.credentials or {}
             credentials = {key: value for key, value in stored.items() if key not in dropped} | dict(data.credentials)
             changed += _credential_changes(stored, credentials)
@@ -198,7 +189,7 @@ def vendor_text_excerpt(text: str) -> str:
 def _refusal_before_sending(connection: VendorConnection) -> AddressProblem | None:
     """Why the test must not send anything to the connection's base URL, or None."""
     origin = base_url_origin(connection.base_url)
-    if secret_names(connection.vendor) & set(connection.credential_keys_set()) and connection.secrets_origin != origin:
+    if connection.stored_secrets() and connection.secrets_origin != origin:
         message = _(
             "Not sent: the stored secrets were saved for %(saved)s, not for %(now)s. Type them again on the edit page."
         ) % {"saved": connection.secrets_origin or "?", "now": origin or "?"}
