@@ -172,12 +172,9 @@ class ConnectionForm(forms.Form):
 
 
 def _credential_form_field(spec: CredentialField) -> forms.CharField:
-    widget: forms.Widget
-    if spec.secret:
-        # render_value=False: the value typed is never sent back, not even with the form's errors.
-        widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"})
-    else:
-        widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
+    # render_value=False: the value typed is never sent back, not even with the form's errors.
+    widget = forms.PasswordInput(render_value=False, attrs=attrs) if spec.secret else forms.TextInput(attrs=attrs)
     return forms.CharField(
         label=spec.label,
         required=spec.required,

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections import services
 from connections.fields import DecryptionFailed
-from connections.forms import NAME_TAKEN_MESSAGE, TOGGLE_MESSAGE, ConnectionForm, ToggleForm, connection_form_class
+from connections.forms import NAME_TAKEN_MESSAGE, TOGGLE_MESSAGE, ToggleForm, connection_form_class
 from connections.models import VendorConnection
 from pointsadmin import roles
 from vendors.registry import vendor_choices, vendor_profile
@@ -25,13 +25,6 @@ NAV = {"nav_section": "connections"}
 
 logger = logging.getLogger(__name__)
 admins_only = permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
-
-
-def _form_class(vendor: str) -> type[ConnectionForm]:
-    try:
-        return connection_form_class(vendor)
-    except LookupError:
-        raise Http404("unknown vendor") from None
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -82,8 +75,13 @@ def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> 
     return redirect("connections:edit", connection.pk)
 
 
-def _form_page(request: HttpRequest, form: ConnectionForm, connection: VendorConnection | None) -> HttpResponse:
-    """Saves a valid `form` (a new connection when `connection` is None), else shows it with its errors."""
+def _form_page(request: HttpRequest, vendor: str, connection: VendorConnection | None) -> HttpResponse:
+    """Saves a valid form (a new connection when `connection` is None), else shows it with its errors."""
+    try:
+        form_class = connection_form_class(vendor)
+    except LookupError:
+        raise Http404("unknown vendor") from None
+    form = form_class(request.POST if request.method == "POST" else None, instance=connection)
     if form.is_valid():
         data = form.connection_input()
         try:
@@ -112,8 +110,7 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 @admins_only
 @require_http_methods(["GET", "POST"])
 def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
-    form = _form_class(vendor)(request.POST if request.method == "POST" else None)
-    return _form_page(request, form, None)
+    return _form_page(request, vendor, None)
 
 
 @admins_only
@@ -123,8 +120,7 @@ def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
         connection = get_object_or_404(VendorConnection, pk=pk)
     except DecryptionFailed:
         return _undecryptable(request, pk)
-    form = _form_class(connection.vendor)(request.POST if request.method == "POST" else None, instance=connection)
-    return _form_page(request, form, connection)
+    return _form_page(request, connection.vendor, connection)
 
 
 @admins_only

@@ -3,6 +3,7 @@ the web page's form and services (same checks, encryption and audit entries). Se
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Mapping
 from functools import partialmethod
@@ -17,7 +18,6 @@ from connections import services
 from connections.clients import connection_profile
 from connections.fields import DecryptionFailed
 from connections.forms import CREDENTIAL_PREFIX, NAME_TAKEN_MESSAGE, ConnectionForm, connection_form_class
-from connections.management.commands._operator import command_origin
 from connections.models import VendorConnection
 from vendors.registry import vendor_kinds, vendor_profile
 
@@ -77,7 +77,6 @@ class Command(BaseCommand):
                 sub.add_argument("--yes", action="store_true", help=_("Do not ask for confirmation."))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # What the audit log records as `via`: the subcommand and the OS user.
         self.via = command_origin(f"connection {options['action']}")
         getattr(self, f"handle_{options['action']}")(options)
 
@@ -216,6 +215,15 @@ class Command(BaseCommand):
                 return
         services.connection_delete(connection=connection, user=None, via=self.via)
         self.stdout.write(self.style.SUCCESS(_("Deleted connection “%(name)s”.") % {"name": connection.name}))
+
+
+def command_origin(command: str) -> str:
+    """What the audit log records as `via` for a change made from the shell: the command and the OS user."""
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        os_user = "unknown"
+    return f"manage.py {command} (os user {os_user})"
 
 
 def _find(identifier: str) -> VendorConnection:

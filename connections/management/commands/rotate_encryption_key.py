@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from connections.fields import DecryptionFailed
-from connections.management.commands._operator import command_origin
+from connections.management.commands.connection import command_origin
 from connections.services import credentials_rotate_key
 
 
