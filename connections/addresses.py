@@ -34,14 +34,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Cloud instance-metadata services answer with the machine's own credentials. 169.254.169.254 (AWS, GCP,
-# Azure, Tencent Cloud…) is link-local and refused with its whole range; these are the others.
+# Azure, Tencent Cloud…) is link-local and refused with its whole range; these are the others (the addresses:
+# Alibaba Cloud, AWS over IPv6).
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata.tencentyun.com"})
-METADATA_ADDRESSES = frozenset(
-    {
-        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
-        ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
-    }
-)
+METADATA_ADDRESSES = frozenset(map(ipaddress.ip_address, ["100.100.100.200", "fd00:ec2::254"]))
 # NAT64's well-known prefix carries an IPv4 address in its last 32 bits (RFC 6052).
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -68,12 +64,10 @@ _NOT_A_HOST = AddressProblem(
     "not_a_host", _("This address is not one a vendor can answer on (broadcast, multicast or reserved).")
 )
 _LOOPBACK = AddressProblem(
-    "loopback",
-    _("This is the server itself (loopback). Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+    "loopback", _("This is the server itself (loopback). Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on.")
 )
 _PRIVATE = AddressProblem(
-    "private",
-    _("This is a private (intranet) address. Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+    "private", _("This is a private (intranet) address. Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on.")
 )
 
 
@@ -171,7 +165,6 @@ class HostNotFound(OSError):
 
 
 def resolve_host(host: str, port: int) -> list[IPAddress]:
-    """Every address `host` resolves to, as the operating system's resolver answers now."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:

@@ -31,9 +31,10 @@ from pointsadmin import roles
 from vendors.exceptions import VendorAuthError, VendorError
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser
 
-    User = AbstractBaseUser | AnonymousUser | None
+    # The signed-in admin of a page, or None from the shell.
+    User = AbstractBaseUser | None
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ class ConnectionInput:
     cleared_credentials: frozenset[str] = frozenset()
 
 
-def _actor(user: User) -> Any:
-    return user if user is not None and user.is_authenticated else None
-
-
 def _details(via: str, **details: Any) -> dict[str, Any]:
     """Audit details; `via` says where a change came from when it was not a web page (e.g. manage.py)."""
     return {**details, "via": via} if via else details
@@ -86,8 +83,8 @@ def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: st
     connection = VendorConnection(
         vendor=vendor,
         credentials=dict(data.credentials),
-        created_by=_actor(user),
-        updated_by=_actor(user),
+        created_by=user,
+        updated_by=user,
         **{name: getattr(data, name) for name in _FORM_FIELDS},
     )
     try:
@@ -127,7 +124,7 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
                 setattr(current, name, getattr(data, name))
             current.credentials = credentials
             current.secrets_origin = new_origin
-            current.updated_by = _actor(user)
+            current.updated_by = user
             current.save()
             if changed:
                 _audit(AuditAction.CONNECTION_CHANGED, current, user, via, changed=changed, **moved)
@@ -152,7 +149,7 @@ def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user:
         if current.enabled == enabled:
             return False
         current.enabled = enabled
-        current.updated_by = _actor(user)
+        current.updated_by = user
         # update_fields: the credentials column is not rewritten by a flip of a flag.
         current.save(update_fields=["enabled", "updated_by", "updated_at"])
         _audit_enabled(current, user, via)
@@ -164,12 +161,8 @@ def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user:
 def connection_delete(*, connection: VendorConnection, user: User, via: str = "") -> None:
     with transaction.atomic():
         # Written first and without the foreign key: the entry outlives the row and names it in `target`.
-        audit_record(
-            user=user,
-            action=AuditAction.CONNECTION_DELETED,
-            target=connection.name,
-            details=_details(via, vendor=connection.vendor, connection_id=connection.pk),
-        )
+        details = _details(via, vendor=connection.vendor, connection_id=connection.pk)
+        audit_record(user=user, action=AuditAction.CONNECTION_DELETED, target=connection.name, details=details)
         # defer: deleting must work even when no key opens the credentials (nothing here needs them).
         VendorConnection.objects.filter(pk=connection.pk).defer("credentials").delete()
     logger.info("connection %s deleted", connection.pk)
@@ -295,15 +288,8 @@ def credentials_rotate_key(*, user: User = None, via: str = "") -> tuple[int, in
                 ) from None
             VendorConnection.objects.filter(pk=pk).update(credentials=Value(rotated, output_field=TextField()))
             rewritten += 1
-        audit_record(
-            user=user,
-            action=AuditAction.KEYS_ROTATED,
-            details=_details(
-                via,
-                rewritten=rewritten,
-                already_current=already_current,
-                keys_configured=len(settings.FIELD_ENCRYPTION_KEYS),
-            ),
-        )
+        keys_configured = len(settings.FIELD_ENCRYPTION_KEYS)
+        details = _details(via, rewritten=rewritten, already_current=already_current, keys_configured=keys_configured)
+        audit_record(user=user, action=AuditAction.KEYS_ROTATED, details=details)
     logger.info("encryption key rotation: %s rewritten, %s already on the newest key", rewritten, already_current)
     return rewritten, already_current
