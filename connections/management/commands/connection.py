@@ -108,11 +108,8 @@ class Command(BaseCommand):
             )
         except services.ConnectionNameTaken:
             raise CommandError(_("--name: %(message)s") % {"message": NAME_TAKEN_MESSAGE}) from None
-        added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % {
-            "id": connection.pk,
-            "name": connection.name,
-            "vendor": vendor,
-        }
+        facts = {"id": connection.pk, "name": connection.name, "vendor": vendor}
+        added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % facts
         if not connection.enabled:
             self.stdout.write(self.style.SUCCESS(added + " " + _("It is disabled, so it was not tested.")))
         elif options["no_test"]:
@@ -139,15 +136,7 @@ class Command(BaseCommand):
             return
         rows = [(_("ID"), _("VENDOR"), _("NAME"), _("ENABLED"), _("LAST TEST"), _("BASE URL"))]
         rows += [(str(c.pk), c.vendor, c.name, _yes_no(c.enabled), _last_test(c), c.base_url) for c in connections]
-        self._write_aligned(rows)
-
-    def _write_aligned(self, rows: list[tuple[str, ...]]) -> None:
-        """Each column but the last padded to its widest cell, two spaces apart."""
-        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-        for row in rows:
-            self.stdout.write(
-                "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
-            )
+        self.stdout.write(_aligned(rows))
 
     def handle_show(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
@@ -172,7 +161,7 @@ class Command(BaseCommand):
         for key in sorted(set(credentials) - declared):
             shown = _("set (not used by this vendor)") if credentials[key] else _("not set")
             lines.append((_("credential %(key)s") % {"key": key}, shown))
-        self._write_aligned(lines)
+        self.stdout.write(_aligned(lines))
 
     # --- test / enable / disable / delete ---------------------------------------------------------
     def handle_test(self, options: Mapping[str, Any]) -> None:
@@ -254,6 +243,12 @@ def _last_test(connection: VendorConnection) -> str:
     when = timezone.localtime(connection.last_tested_at)
     latency = f", {connection.last_test_latency_ms} ms" if connection.last_test_latency_ms is not None else ""
     return f"{outcome} {when:%Y-%m-%d %H:%M}{latency}"
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> str:
+    """Each column but the last padded to its widest cell, two spaces apart."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*map(str.ljust, row, widths), row[-1]]) for row in rows)
 
 
 def _yes_no(value: bool) -> str:
