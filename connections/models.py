@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.addresses import BadBaseURL, origin_of
 from connections.fields import EncryptedJSONField
+from vendors.base import VendorProfile
 from vendors.registry import vendor_kinds, vendor_profile
 from vendors.results import ConnectionConfig
 
@@ -72,19 +73,20 @@ class VendorConnection(models.Model):
         return self.last_test_ok is False
 
     @property
-    def vendor_display(self) -> str:
+    def profile(self) -> VendorProfile | None:
+        """What the vendor can do; None for a vendor no longer registered (its connections do nothing)."""
         try:
-            return str(vendor_profile(self.vendor).display_name)
+            return vendor_profile(self.vendor)
         except LookupError:
-            return self.vendor
+            return None
+
+    @property
+    def vendor_display(self) -> str:
+        return str(self.profile.display_name) if self.profile else self.vendor
 
     def stored_secrets(self) -> frozenset[str]:
         """The secrets that have a value: the pages may say which ('set ✓'), never what."""
-        try:
-            specs = vendor_profile(self.vendor).credential_fields
-        except LookupError:
-            return frozenset()
-        credentials = self.credentials or {}
+        specs, credentials = self.profile.credential_fields if self.profile else (), self.credentials or {}
         return frozenset(spec.name for spec in specs if spec.secret and credentials.get(spec.name))
 
     def to_config(self) -> ConnectionConfig:

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections import services
-from connections.clients import connection_profile
 from connections.fields import DecryptionFailed
 from connections.forms import CREDENTIAL_PREFIX, NAME_TAKEN_MESSAGE, ConnectionForm, connection_form_class
 from connections.models import VendorConnection
@@ -150,9 +149,8 @@ class Command(BaseCommand):
             (_("enabled"), _yes_no(connection.enabled)),
             (_("last test"), _last_test(connection)),
         ]
-        profile = connection_profile(connection)
         declared = set()
-        for spec in profile.credential_fields if profile else ():
+        for spec in connection.profile.credential_fields if connection.profile else ():
             declared.add(spec.name)
             value = credentials.get(spec.name)
             # Secrets: only whether one is stored, never the value or its length.
