@@ -113,10 +113,7 @@ class ConnectionForm(forms.Form):
     # --- validation -----------------------------------------------------------------------------
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        others = VendorConnection.objects.filter(name=name)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
+        if VendorConnection.objects.filter(name=name).exclude(pk=getattr(self.instance, "pk", None)).exists():
             raise forms.ValidationError(NAME_TAKEN_MESSAGE, code="unique")
         return name
 

@@ -194,9 +194,8 @@ def _refusal_before_sending(connection: VendorConnection) -> AddressProblem | No
 
 
 def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> bool:
-    """Authenticate at the vendor and make one cheap read; whether it passed. The outcome goes to the connection's
-    last_test_* fields and the audit log. Nothing is sent when the stored secrets belong to another address or the
-    base URL may not be reached (addresses.py)."""
+    """Sign in at the vendor and make one cheap read; whether it passed (also in last_test_*, and audited). Nothing
+    is sent when the stored secrets belong to another address or the base URL may not be reached."""
     latency_ms: int | None = None
     refusal = _refusal_before_sending(connection)
     if refusal is not None:
@@ -245,8 +244,7 @@ def vendor_error_message(*, connection: VendorConnection, error: VendorError, us
 
 
 def connection_health() -> dict[str, int]:
-    """How many connections are in each state, in one query; disabled connections count only as disabled, and
-    `failing` ones were not accepted by their vendor when last tested."""
+    """How many connections are in each state, in one query; a disabled one counts only as disabled."""
     enabled = Q(enabled=True)
     return VendorConnection.objects.aggregate(
         total=Count("pk"),
@@ -258,9 +256,8 @@ def connection_health() -> dict[str, int]:
 
 
 def credentials_rotate_key(*, user: User = None, via: str = "") -> tuple[int, int]:
-    """Re-encrypt every connection's credentials with the newest key, on the raw column text (no plaintext passes
-    through the model field); returns (rewritten, already on the newest key). All or nothing: a row no key opens
-    raises DecryptionFailed and rolls back."""
+    """Re-encrypt every connection's credentials with the newest key on the raw column text (no plaintext passes the
+    model field); returns (rewritten, already current). All or nothing: a row no key opens raises DecryptionFailed."""
     keys, newest = multi_fernet(), Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
     rewritten = already_current = 0
     with transaction.atomic():

@@ -30,11 +30,8 @@ admins_only = permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception
 def _next_url(request: HttpRequest) -> str:
     """Where a POST goes back to: the page it came from if that is ours, else the list."""
     candidate = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("connections:list")
+    ours = url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure())
+    return candidate if ours else reverse("connections:list")
 
 
 def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:

@@ -189,12 +189,9 @@ class Command(BaseCommand):
     def handle_delete(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         if not options["yes"]:
-            prompt = _("Delete connection %(id)s “%(name)s” and its credentials? This cannot be undone. [y/N] ") % {
-                "id": connection.pk,
-                "name": connection.name,
-            }
+            question = _("Delete connection %(id)s “%(name)s” and its credentials? This cannot be undone. [y/N] ")
             try:
-                answer = input(prompt)
+                answer = input(question % {"id": connection.pk, "name": connection.name})
             except EOFError:
                 raise CommandError(_("Not confirmed (no terminal); nothing deleted. Add --yes to delete.")) from None
             if answer.strip().lower() not in {"y", "yes"}:
