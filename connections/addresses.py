@@ -252,11 +252,10 @@ class GuardedAdapter(HTTPAdapter):
 
 def guard_session(session: requests.Session) -> None:
     """Make every connection `session` opens go through the address check (once per session)."""
-    if isinstance(session.get_adapter("https://"), GuardedAdapter):
-        return
-    adapter = GuardedAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    if not isinstance(session.get_adapter("https://"), GuardedAdapter):
+        adapter = GuardedAdapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
 
 
 def guard_calls(client: VendorClient) -> VendorClient:

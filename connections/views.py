@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from connections import services
 from connections.fields import DecryptionFailed
@@ -148,6 +148,7 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admins_only
 @require_POST
+@vary_on_headers("HX-Request")
 def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         connection = get_object_or_404(VendorConnection, pk=pk)
@@ -156,9 +157,7 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     passed = services.connection_test(connection=connection, user=request.user)
     if request.htmx:
         # Always 200, also for a failed test: htmx 2 does not swap 4xx/5xx replies.
-        response = render(request, "connections/_test_result.html", {"connection": connection})
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        return render(request, "connections/_test_result.html", {"connection": connection})
     # Without JavaScript: back to the page the button was on, which shows the stored result too.
     summary = _("Test of “%(name)s”: %(message)s") % {"name": connection.name, "message": connection.last_test_message}
     messages.add_message(request, messages.SUCCESS if passed else messages.ERROR, summary)
