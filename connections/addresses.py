@@ -1,9 +1,8 @@
-"""Where a connection may send its secrets: checks on a base URL and on the addresses it leads to.
-
-`base_url_problem` judges the URL itself (the form); `destination_problem` also every address the host resolves
-to now (the connection test); `guard_session` the address each new TCP connection of a vendor session reached,
-before a byte is written (DNS rebinding; no lookup of our own). Link-local and metadata addresses are refused
-always; private, shared and loopback ones unless settings.VENDOR_ALLOW_PRIVATE_HOSTS (intranet, the sandbox).
+"""Where a connection may send its secrets: link-local and cloud-metadata addresses never; private, shared and
+loopback ones only when settings.VENDOR_ALLOW_PRIVATE_HOSTS (intranet, the sandbox). The form judges the URL
+(`base_url_problem`), the connection test every address the host resolves to now (`destination_problem`), and
+every TCP connection a vendor session opens is judged by the address it reached, before a byte is written (DNS
+rebinding; no lookup of our own).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -32,18 +31,13 @@ logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-SCHEMES = frozenset({"http", "https"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Cloud instance-metadata services answer with the machine's own credentials. 169.254.169.254 (AWS, GCP,
-# Azure, Tencent Cloud…) is link-local and refused with its whole range; these are the others.
+# Azure, Tencent Cloud…) is link-local and refused with its whole range; these are the others (the addresses:
+# Alibaba Cloud, AWS over IPv6).
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata.tencentyun.com"})
-METADATA_ADDRESSES = frozenset(
-    {
-        ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
-        ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
-    }
-)
+METADATA_ADDRESSES = frozenset(map(ipaddress.ip_address, ["100.100.100.200", "fd00:ec2::254"]))
 # NAT64's well-known prefix carries an IPv4 address in its last 32 bits (RFC 6052).
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -56,6 +50,9 @@ class AddressProblem:
     message: str | Promise
 
 
+_SCHEME = AddressProblem("scheme", _("Use an http:// or https:// address."))
+_NO_HOST = AddressProblem("host", _("The address has no host name."))
+_PORT = AddressProblem("port", _("The port must be a number from 1 to 65535."))
 _LINK_LOCAL = AddressProblem(
     "link_local",
     _("This is a link-local address (169.254.x.x or fe80::), where cloud metadata services answer; never allowed."),
@@ -67,17 +64,11 @@ _NOT_A_HOST = AddressProblem(
     "not_a_host", _("This address is not one a vendor can answer on (broadcast, multicast or reserved).")
 )
 _LOOPBACK = AddressProblem(
-    "loopback",
-    _("This is the server itself (loopback). Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+    "loopback", _("This is the server itself (loopback). Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on.")
 )
 _PRIVATE = AddressProblem(
-    "private",
-    _("This is a private (intranet) address. Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on."),
+    "private", _("This is a private (intranet) address. Allowed only when VENDOR_ALLOW_PRIVATE_HOSTS is on.")
 )
-
-
-def private_hosts_allowed() -> bool:
-    return bool(getattr(settings, "VENDOR_ALLOW_PRIVATE_HOSTS", False))
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
@@ -101,15 +92,11 @@ def address_problem(address: IPAddress) -> AddressProblem | None:
     if address.is_link_local:
         return _LINK_LOCAL
     if address.is_loopback:  # before is_reserved, which ::1 is too
-        return None if private_hosts_allowed() else _LOOPBACK
+        return None if settings.VENDOR_ALLOW_PRIVATE_HOSTS else _LOOPBACK
     if address.is_unspecified or address.is_multicast or address.is_reserved:
         return _NOT_A_HOST
-    if private_hosts_allowed():
-        return None
     # Not global: RFC 1918, shared CGNAT space (100.64.0.0/10), unique-local IPv6, documentation ranges…
-    if not address.is_global:
-        return _PRIVATE
-    return None
+    return None if settings.VENDOR_ALLOW_PRIVATE_HOSTS or address.is_global else _PRIVATE
 
 
 # --- the URL itself ---------------------------------------------------------------------------------------------
@@ -128,38 +115,29 @@ class Origin:
 
 
 class BadBaseURL(ValueError):
-    """The base URL cannot be used at all; `message` says why in words an admin understands."""
+    """The base URL cannot be used at all; `problem` says why."""
 
-    def __init__(self, message: str | Promise, code: str) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.code = code
-
-
-def _split(url: str) -> tuple[SplitResult, int]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in SCHEMES:
-        raise BadBaseURL(_("Use an http:// or https:// address."), "scheme")
-    if not parts.hostname:
-        raise BadBaseURL(_("The address has no host name."), "host")
-    try:
-        port = parts.port
-    except ValueError:
-        # urlsplit refuses ports beyond 65535 and anything that is not digits.
-        raise BadBaseURL(_("The port must be a number from 1 to 65535."), "port") from None
-    if port is None:
-        return parts, DEFAULT_PORTS[scheme]
-    if not 1 <= port <= 65535:
-        raise BadBaseURL(_("The port must be a number from 1 to 65535."), "port")
-    return parts, port
+    def __init__(self, problem: AddressProblem) -> None:
+        super().__init__(str(problem.message))
+        self.problem = problem
 
 
 def origin_of(url: str) -> Origin:
     """The origin of `url` (BadBaseURL if it has none we could call)."""
-    parts, port = _split(url)
-    host = (parts.hostname or "").rstrip(".").lower()
-    return Origin(parts.scheme.lower(), host, port)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise BadBaseURL(_SCHEME)
+    if not parts.hostname:
+        raise BadBaseURL(_NO_HOST)
+    try:
+        port = DEFAULT_PORTS[scheme] if parts.port is None else parts.port
+    except ValueError:
+        # urlsplit refuses ports beyond 65535 and anything that is not digits.
+        raise BadBaseURL(_PORT) from None
+    if not 1 <= port <= 65535:
+        raise BadBaseURL(_PORT)
+    return Origin(scheme, parts.hostname.rstrip("."), port)
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -169,20 +147,16 @@ def _literal_address(host: str) -> IPAddress | None:
         return None
 
 
-def base_url_problem(url: str) -> BadBaseURL | None:
+def base_url_problem(url: str) -> AddressProblem | None:
     """What is wrong with `url` as a vendor base URL, judged without a DNS lookup (None: nothing)."""
     try:
-        origin = origin_of(url)
+        host = origin_of(url).host
     except BadBaseURL as error:
-        return error
-    if origin.host in METADATA_HOSTS:
-        return BadBaseURL(_METADATA.message, _METADATA.code)
-    literal = _literal_address(origin.host)
-    if literal is not None:
-        problem = address_problem(literal)
-        if problem is not None:
-            return BadBaseURL(problem.message, problem.code)
-    return None
+        return error.problem
+    if host in METADATA_HOSTS:
+        return _METADATA
+    literal = _literal_address(host)
+    return None if literal is None else address_problem(literal)
 
 
 # --- what the host name resolves to -----------------------------------------------------------------------------
@@ -191,39 +165,26 @@ class HostNotFound(OSError):
 
 
 def resolve_host(host: str, port: int) -> list[IPAddress]:
-    """Every address `host` resolves to, as the operating system's resolver answers now."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise HostNotFound(host) from error
-    addresses: list[IPAddress] = []
-    for _family, _type, _proto, _canonname, sockaddr in infos:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
+    # Each address once, in the resolver's order, without an IPv6 scope ("%eth0").
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
 
 
-@dataclass(frozen=True)
-class DestinationProblem:
-    code: str
-    message: str
-
-
-def destination_problem(url: str) -> DestinationProblem | None:
+def destination_problem(url: str) -> AddressProblem | None:
     """What is wrong with sending to `url` now: the URL's own problems, then every resolved address's."""
-    static = base_url_problem(url)
-    if static is not None:
-        return DestinationProblem(static.code, str(static.message))
+    problem = base_url_problem(url)
+    if problem is not None:
+        return problem
     origin = origin_of(url)
     if _literal_address(origin.host) is not None:
         return None
     try:
         addresses = resolve_host(origin.host, origin.port)
     except HostNotFound:
-        return DestinationProblem(
-            "not_found", str(_("The host name %(host)s cannot be found (DNS).") % {"host": origin.host})
-        )
+        return AddressProblem("not_found", _("The host name %(host)s cannot be found (DNS).") % {"host": origin.host})
     for address in addresses:
         problem = address_problem(address)
         if problem is not None:
@@ -232,7 +193,7 @@ def destination_problem(url: str) -> DestinationProblem | None:
                 "address": address,
                 "reason": problem.message,
             }
-            return DestinationProblem(problem.code, str(message))
+            return AddressProblem(problem.code, message)
     return None
 
 
@@ -241,40 +202,30 @@ class DestinationRefused(OSError):
     """A vendor session reached an address it may not send to; an OSError, so requests sees a ConnectionError."""
 
 
-def _check_connected_peer(connection: HTTPConnection) -> None:
-    # Through a proxy the socket leads to the operator's proxy, not to the vendor: the adapter checked the
-    # vendor's host by name before sending (GuardedAdapter.send).
-    if connection.proxy is not None or connection.sock is None:
-        return
-    peer = str(connection.sock.getpeername()[0]).split("%", 1)[0]
-    problem = address_problem(ipaddress.ip_address(peer))
-    if problem is None:
-        return
-    connection.sock.close()
-    connection.sock = None
-    logger.warning("vendor call to %s refused: it connected to %s (%s)", connection.host, peer, problem.code)
-    raise DestinationRefused(f"{connection.host} connected to a refused address ({problem.code})")
+class _PeerChecked:
+    """A urllib3 connection that judges the address it reached before anything is written (the TLS handshake, done
+    by then, carries the host name, never a secret)."""
 
-
-class _GuardedHTTPConnection(HTTPConnection):
     def connect(self) -> None:
         super().connect()
-        _check_connected_peer(self)
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        # The TLS handshake has happened by now: it carries the host name, never a secret.
-        super().connect()
-        _check_connected_peer(self)
+        # Through a proxy the socket leads to the operator's proxy: GuardedAdapter.send judged the vendor's host.
+        if self.proxy is not None or self.sock is None:
+            return
+        peer = str(self.sock.getpeername()[0]).split("%", 1)[0]
+        problem = address_problem(ipaddress.ip_address(peer))
+        if problem is not None:
+            self.sock.close()
+            self.sock = None
+            logger.warning("vendor call to %s refused: it connected to %s (%s)", self.host, peer, problem.code)
+            raise DestinationRefused(f"{self.host} connected to a refused address ({problem.code})")
 
 
 class _GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
+    ConnectionCls = type("GuardedHTTPConnection", (_PeerChecked, HTTPConnection), {})
 
 
 class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
+    ConnectionCls = type("GuardedHTTPSConnection", (_PeerChecked, HTTPSConnection), {})
 
 
 class GuardedAdapter(HTTPAdapter):
@@ -301,11 +252,10 @@ class GuardedAdapter(HTTPAdapter):
 
 def guard_session(session: requests.Session) -> None:
     """Make every connection `session` opens go through the address check (once per session)."""
-    if isinstance(session.get_adapter("https://"), GuardedAdapter):
-        return
-    adapter = GuardedAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
+    if not isinstance(session.get_adapter("https://"), GuardedAdapter):
+        adapter = GuardedAdapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
 
 
 def guard_calls(client: VendorClient) -> VendorClient:

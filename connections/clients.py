@@ -15,11 +15,7 @@ def enabled_connections() -> list[VendorConnection]:
 
 
 def connection_profile(connection: VendorConnection) -> VendorProfile | None:
-    """What the connection's vendor can do; None for a vendor no longer registered (its connections do nothing)."""
-    try:
-        return client_class(connection.vendor).profile
-    except LookupError:
-        return None
+    return connection.profile
 
 
 def connection_client(connection: VendorConnection) -> VendorClient:

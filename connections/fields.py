@@ -29,36 +29,18 @@ def multi_fernet() -> MultiFernet:
         ) from None
 
 
-def encrypt_json(value: Any) -> str:
-    plaintext = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
-    return multi_fernet().encrypt(plaintext).decode()
-
-
-def decrypt_json(ciphertext: str) -> Any:
-    try:
-        plaintext = multi_fernet().decrypt(ciphertext.encode())
-    except InvalidToken:
-        raise DecryptionFailed("No key in FIELD_ENCRYPTION_KEYS can decrypt this value.") from None
-    return json.loads(plaintext)
-
-
-def rotate_ciphertext(ciphertext: str) -> str:
-    """Re-encrypt with the newest key (MultiFernet.rotate keeps the original timestamp)."""
-    try:
-        return multi_fernet().rotate(ciphertext.encode()).decode()
-    except InvalidToken:
-        raise DecryptionFailed("No key in FIELD_ENCRYPTION_KEYS can decrypt this value.") from None
-
-
 class EncryptedJSONField(models.TextField):
     """Stores a JSON-serialisable value as a Fernet token; the database never sees plaintext."""
 
     description = "JSON encrypted with MultiFernet"
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
-        if value is None or value == "":
+        if not value:
             return None
-        return decrypt_json(value)
+        try:
+            return json.loads(multi_fernet().decrypt(value.encode()))
+        except InvalidToken:
+            raise DecryptionFailed("No key in FIELD_ENCRYPTION_KEYS can decrypt this value.") from None
 
     def to_python(self, value: Any) -> Any:
         return value
@@ -66,7 +48,7 @@ class EncryptedJSONField(models.TextField):
     def get_prep_value(self, value: Any) -> str | None:
         if value is None:
             return None
-        return encrypt_json(value)
+        return multi_fernet().encrypt(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).decode()
 
     def value_to_string(self, obj: models.Model) -> str:
         # dumpdata and serializers get ciphertext, never the secret.

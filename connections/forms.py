@@ -28,16 +28,12 @@ from vendors.registry import vendor_profile
 CREDENTIAL_PREFIX = "credential_"
 CLEAR_PREFIX = "clear_"
 
-TIMEOUT_MIN, TIMEOUT_MAX = 1, 120
 TIMEOUT_MESSAGE = _("Enter the timeout as a whole number of seconds from 1 to 120.")
 REQUIRED_MESSAGE = _("Please fill this in.")
 MAX_LENGTH_MESSAGE = _("At most %(limit_value)d characters (this has %(show_value)d).")
 TEXT_MESSAGES = {"required": REQUIRED_MESSAGE, "max_length": MAX_LENGTH_MESSAGE}
 NAME_TAKEN_MESSAGE = _("A vendor account with this name already exists.")
-
-
-def credential_field_name(key: str) -> str:
-    return CREDENTIAL_PREFIX + key
+GENERAL_FIELDS = ("name", "base_url", "timeout_seconds", "enabled")
 
 
 class ConnectionForm(forms.Form):
@@ -64,13 +60,11 @@ class ConnectionForm(forms.Form):
     )
     timeout_seconds = forms.IntegerField(
         label=_("Timeout (seconds)"),
-        min_value=TIMEOUT_MIN,
-        max_value=TIMEOUT_MAX,
+        min_value=1,
+        max_value=120,
         error_messages={
             "required": REQUIRED_MESSAGE,
-            "invalid": TIMEOUT_MESSAGE,
-            "min_value": TIMEOUT_MESSAGE,
-            "max_value": TIMEOUT_MESSAGE,
+            **dict.fromkeys(("invalid", "min_value", "max_value"), TIMEOUT_MESSAGE),
         },
         help_text=_("How long to wait for one vendor call before giving up (1 to 120)."),
     )
@@ -82,69 +76,44 @@ class ConnectionForm(forms.Form):
 
     def __init__(self, *args: Any, instance: VendorConnection | None = None, **kwargs: Any) -> None:
         self.instance = instance
-        if instance is not None:
-            kwargs.setdefault("initial", self._initial_from(instance))
+        # Where the stored secrets may be sent, and which are stored ("" and none on a new connection).
+        self.secrets_origin = instance.secrets_origin if instance is not None else ""
+        self.stored_secrets = instance.stored_secrets() if instance is not None else frozenset()
+        if instance is None:
+            initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
         else:
-            kwargs.setdefault(
-                "initial",
-                {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True},
-            )
-        super().__init__(*args, **kwargs)
-        stored = self.stored_secret_keys()
-        for spec in self.credential_specs:
-            if spec.secret and spec.name in stored:
-                # Blank keeps what is stored, so the field cannot be required any more.
-                self.fields[credential_field_name(spec.name)].required = False
-        refuse_null_characters_in_our_words(self)
-
-    def _initial_from(self, instance: VendorConnection) -> dict[str, Any]:
-        initial: dict[str, Any] = {
-            "name": instance.name,
-            "base_url": instance.base_url,
-            "timeout_seconds": instance.timeout_seconds,
-            "enabled": instance.enabled,
-        }
-        credentials: Mapping[str, Any] = instance.credentials or {}
-        for spec in self.credential_specs:
+            credentials: Mapping[str, Any] = instance.credentials or {}
+            initial = {name: getattr(instance, name) for name in GENERAL_FIELDS}
             # Only non-secret credentials are ever put into the page.
-            if not spec.secret:
-                initial[credential_field_name(spec.name)] = credentials.get(spec.name, "")
-        return initial
-
-    @property
-    def secrets_origin(self) -> str:
-        """Where the stored secrets may be sent ("" on a new connection)."""
-        return self.instance.secrets_origin if self.instance is not None else ""
-
-    def stored_secret_keys(self) -> set[str]:
-        if self.instance is None:
-            return set()
-        secret_names = {spec.name for spec in self.credential_specs if spec.secret}
-        return secret_names & set(self.instance.credential_keys_set())
+            for spec in self.credential_specs:
+                if not spec.secret:
+                    initial[CREDENTIAL_PREFIX + spec.name] = credentials.get(spec.name, "")
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        for name in self.stored_secrets:
+            # Blank keeps what is stored, so the field cannot be required any more.
+            self.fields[CREDENTIAL_PREFIX + name].required = False
+        refuse_null_characters_in_our_words(self)
 
     # --- template helpers ----------------------------------------------------------------------
     def general_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in ("name", "base_url", "timeout_seconds", "enabled")]
+        return [self[name] for name in GENERAL_FIELDS]
 
     def credential_rows(self) -> Iterator[dict[str, Any]]:
         """Each credential's bound field, whether it is a secret, whether one is stored, its clear box."""
-        stored = self.stored_secret_keys()
         for spec in self.credential_specs:
-            clear_name = CLEAR_PREFIX + spec.name
+            stored, clear_name = spec.name in self.stored_secrets, CLEAR_PREFIX + spec.name
             yield {
-                "field": self[credential_field_name(spec.name)],
+                "field": self[CREDENTIAL_PREFIX + spec.name],
                 "secret": spec.secret,
-                "stored": spec.name in stored,
-                "clear": self[clear_name] if clear_name in self.fields and spec.name in stored else None,
+                "stored": stored,
+                "clear": self[clear_name] if clear_name in self.fields and stored else None,
             }
 
     # --- validation -----------------------------------------------------------------------------
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
-        others = VendorConnection.objects.filter(name=name)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
+        if VendorConnection.objects.filter(name=name).exclude(pk=getattr(self.instance, "pk", None)).exists():
             raise forms.ValidationError(NAME_TAKEN_MESSAGE, code="unique")
         return name
 
@@ -164,62 +133,45 @@ class ConnectionForm(forms.Form):
         return url.rstrip("/")
 
     def clean(self) -> dict[str, Any]:
+        """A base URL whose scheme, host or port differs from where the secrets were saved for needs each stored
+        secret typed again (or, if optional, removed): blank no longer means "keep"."""
         cleaned = super().clean()
-        self._ask_for_secrets_again_for_a_new_address(cleaned)
-        return cleaned
-
-    def _ask_for_secrets_again_for_a_new_address(self, cleaned: Mapping[str, Any]) -> None:
-        """A base URL whose scheme, host or port differs from where the secrets were saved for needs each
-        stored secret typed again (or, if optional, removed): blank no longer means "keep"."""
         url = cleaned.get("base_url")
         if self.instance is None or not url or base_url_origin(url) == self.secrets_origin:
-            return
+            return cleaned
         for spec in self.credential_specs:
-            if not spec.secret or spec.name not in self.stored_secret_keys():
-                continue
-            if cleaned.get(credential_field_name(spec.name)) or cleaned.get(CLEAR_PREFIX + spec.name):
-                continue
-            self.add_error(
-                credential_field_name(spec.name),
-                forms.ValidationError(
-                    _(
-                        "The base URL now points to %(new)s. Type this secret again: the stored one is only "
-                        "ever sent to %(old)s."
-                    ),
-                    code="secret_for_new_address",
-                    params={"new": base_url_origin(url), "old": self.secrets_origin or "—"},
-                ),
-            )
+            field_name = CREDENTIAL_PREFIX + spec.name
+            typed_or_cleared = cleaned.get(field_name) or cleaned.get(CLEAR_PREFIX + spec.name)
+            if spec.name in self.stored_secrets and not typed_or_cleared:
+                message = _(
+                    "The base URL now points to %(new)s. Type this secret again: the stored one is only ever sent "
+                    "to %(old)s."
+                )
+                params = {"new": base_url_origin(url), "old": self.secrets_origin or "—"}
+                self.add_error(field_name, forms.ValidationError(message, code="secret_for_new_address", params=params))
+        return cleaned
 
     def connection_input(self) -> ConnectionInput:
         """The validated input for the services layer (call after is_valid())."""
         data = self.cleaned_data
-        typed: dict[str, str] = {}
-        cleared: set[str] = set()
-        for spec in self.credential_specs:
-            value = data.get(credential_field_name(spec.name), "")
-            if value:
-                typed[spec.name] = value
-            elif not spec.secret or data.get(CLEAR_PREFIX + spec.name):
-                # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
-                cleared.add(spec.name)
+        typed = {spec.name: data.get(CREDENTIAL_PREFIX + spec.name, "") for spec in self.credential_specs}
+        # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
+        cleared = {
+            spec.name
+            for spec in self.credential_specs
+            if not typed[spec.name] and (not spec.secret or data.get(CLEAR_PREFIX + spec.name))
+        }
         return ConnectionInput(
-            name=data["name"],
-            base_url=data["base_url"],
-            timeout_seconds=data["timeout_seconds"],
-            enabled=data["enabled"],
-            credentials=typed,
+            **{name: data[name] for name in GENERAL_FIELDS},
+            credentials={name: value for name, value in typed.items() if value},
             cleared_credentials=frozenset(cleared),
         )
 
 
 def _credential_form_field(spec: CredentialField) -> forms.CharField:
-    widget: forms.Widget
-    if spec.secret:
-        # render_value=False: the value typed is never sent back, not even with the form's errors.
-        widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"})
-    else:
-        widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
+    # render_value=False: the value typed is never sent back, not even with the form's errors.
+    widget = forms.PasswordInput(render_value=False, attrs=attrs) if spec.secret else forms.TextInput(attrs=attrs)
     return forms.CharField(
         label=spec.label,
         required=spec.required,
@@ -236,7 +188,7 @@ def connection_form_class(vendor: str) -> type[ConnectionForm]:
     specs = vendor_profile(vendor).credential_fields
     attrs: dict[str, Any] = {"vendor": vendor, "credential_specs": specs, "__module__": __name__}
     for spec in specs:
-        attrs[credential_field_name(spec.name)] = _credential_form_field(spec)
+        attrs[CREDENTIAL_PREFIX + spec.name] = _credential_form_field(spec)
         if spec.secret and not spec.required:
             # An optional secret cannot be emptied by leaving it blank (blank keeps it): it gets a box.
             attrs[CLEAR_PREFIX + spec.name] = forms.BooleanField(label=_("Remove the stored value"), required=False)

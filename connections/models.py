@@ -11,12 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.addresses import BadBaseURL, origin_of
 from connections.fields import EncryptedJSONField
+from vendors.base import VendorProfile
 from vendors.registry import vendor_kinds, vendor_profile
 from vendors.results import ConnectionConfig
-
-# What support staff read where a connection that failed its last test would have answered (issue 18):
-# not the vendor's error, which is about credentials only an admin can fix.
-UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
 
 
 def base_url_origin(url: str) -> str:
@@ -66,7 +63,7 @@ class VendorConnection(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.secrets_origin and self._state.adding:
-            # A connection created without the services (demo_setup, a shell): its secrets belong to its URL.
+            # A new connection's secrets belong to its URL (also when made without the services: demo_setup, a shell).
             self.secrets_origin = base_url_origin(self.base_url)
         super().save(*args, **kwargs)
 
@@ -76,21 +73,21 @@ class VendorConnection(models.Model):
         return self.last_test_ok is False
 
     @property
-    def secrets_match_base_url(self) -> bool:
-        """Whether the stored secrets were saved for the base URL's origin (else they must not be sent there)."""
-        return self.secrets_origin == base_url_origin(self.base_url)
+    def profile(self) -> VendorProfile | None:
+        """What the vendor can do; None for a vendor no longer registered (its connections do nothing)."""
+        try:
+            return vendor_profile(self.vendor)
+        except LookupError:
+            return None
 
     @property
     def vendor_display(self) -> str:
-        try:
-            return str(vendor_profile(self.vendor).display_name)
-        except LookupError:
-            return self.vendor
+        return str(self.profile.display_name) if self.profile else self.vendor
 
-    def credential_keys_set(self) -> list[str]:
-        """Names of the credentials that have a value: what the UI may say ('set ✓'), never the values."""
-        creds: dict[str, Any] = self.credentials or {}
-        return [key for key, value in creds.items() if value]
+    def stored_secrets(self) -> frozenset[str]:
+        """The secrets that have a value: the pages may say which ('set ✓'), never what."""
+        specs, credentials = self.profile.credential_fields if self.profile else (), self.credentials or {}
+        return frozenset(spec.name for spec in specs if spec.secret and credentials.get(spec.name))
 
     def to_config(self) -> ConnectionConfig:
         return ConnectionConfig(

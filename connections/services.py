@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,23 +23,24 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.records import audit_record
-from connections.addresses import destination_problem
+from connections.addresses import AddressProblem, destination_problem
 from connections.clients import connection_client
-from connections.fields import DecryptionFailed, rotate_ciphertext
-from connections.models import UNAVAILABLE_TO_STAFF, VendorConnection, base_url_origin
+from connections.fields import DecryptionFailed, multi_fernet
+from connections.models import VendorConnection, base_url_origin
 from pointsadmin import roles
 from vendors.exceptions import VendorAuthError, VendorError
-from vendors.registry import vendor_profile
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser
 
-    User = AbstractBaseUser | AnonymousUser | None
+    # The signed-in admin of a page, or None from the shell.
+    User = AbstractBaseUser | None
 
 logger = logging.getLogger(__name__)
 
 # The plain fields a form can change, in the order the audit entry lists them.
 _PLAIN_FIELDS = ("name", "base_url", "timeout_seconds")
+_FORM_FIELDS = (*_PLAIN_FIELDS, "enabled")
 _MESSAGE_MAX = VendorConnection._meta.get_field("last_test_message").max_length or 300
 
 
@@ -59,32 +59,20 @@ class ConnectionInput:
     credentials: Mapping[str, str] = field(repr=False)
     cleared_credentials: frozenset[str] = frozenset()
 
-    def merged_credentials(self, stored: Mapping[str, Any] | None, *, forget: frozenset[str] = frozenset()) -> dict:
-        """What is typed over what is stored, less what was cleared and the stored values in `forget`."""
-        # Keys the vendor no longer declares are kept: dropping them would be a silent data loss.
-        dropped = self.cleared_credentials | forget
-        merged = {key: value for key, value in (stored or {}).items() if key not in dropped}
-        merged.update(self.credentials)
-        return merged
-
-
-def secret_names(vendor: str) -> frozenset[str]:
-    """The credentials of `vendor` that are secrets (write-only, bound to one address)."""
-    try:
-        return frozenset(spec.name for spec in vendor_profile(vendor).credential_fields if spec.secret)
-    except LookupError:
-        return frozenset()
-
-
-def _actor(user: User) -> Any:
-    return user if user is not None and user.is_authenticated else None
-
 
 def _details(via: str, **details: Any) -> dict[str, Any]:
     """Audit details; `via` says where a change came from when it was not a web page (e.g. manage.py)."""
-    if via:
-        details["via"] = via
-    return details
+    return {**details, "via": via} if via else details
+
+
+def _audit(action: AuditAction, connection: VendorConnection, user: User, via: str, **details: Any) -> None:
+    audit_record(
+        user=user,
+        action=action,
+        connection=connection,
+        target=connection.name,
+        details=_details(via, vendor=connection.vendor, **details),
+    )
 
 
 def _credential_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -92,32 +80,18 @@ def _credential_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> 
 
 
 def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: str = "") -> VendorConnection:
-    credentials = data.merged_credentials({})
     connection = VendorConnection(
         vendor=vendor,
-        name=data.name,
-        base_url=data.base_url,
-        timeout_seconds=data.timeout_seconds,
-        enabled=data.enabled,
-        credentials=credentials,
-        secrets_origin=base_url_origin(data.base_url),
-        created_by=_actor(user),
-        updated_by=_actor(user),
+        credentials=dict(data.credentials),
+        created_by=user,
+        updated_by=user,
+        **{name: getattr(data, name) for name in _FORM_FIELDS},
     )
     try:
         with transaction.atomic():
             connection.save()
-            audit_record(
-                user=user,
-                action=AuditAction.CONNECTION_CREATED,
-                connection=connection,
-                target=connection.name,
-                details=_details(
-                    via,
-                    vendor=vendor,
-                    changed=[*_PLAIN_FIELDS, "enabled", *_credential_changes({}, credentials)],
-                ),
-            )
+            changed = [*_FORM_FIELDS, *_credential_changes({}, connection.credentials)]
+            _audit(AuditAction.CONNECTION_CREATED, connection, user, via, changed=changed)
     except IntegrityError:
         raise ConnectionNameTaken(data.name) from None
     logger.info("connection %s created (vendor %s)", connection.pk, vendor)
@@ -133,32 +107,27 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
             changed = [name for name in _PLAIN_FIELDS if getattr(current, name) != getattr(data, name)]
             new_origin = base_url_origin(data.base_url)
             # Stored secrets go only where they were saved for: a new scheme, host or port needs them typed
-            # again (the form asks for them; anything not typed is dropped, never carried over).
-            forget = secret_names(current.vendor) if current.secrets_origin != new_origin else frozenset()
-            credentials = data.merged_credentials(current.credentials, forget=forget)
-            changed += _credential_changes(current.credentials or {}, credentials)
+            # again (the form asks for them; anything not typed is dropped, never carried over). Keys the vendor
+            # no longer declares are kept: dropping them would be a silent data loss.
+            dropped = data.cleared_credentials
+            if current.secrets_origin != new_origin:
+                dropped |= current.stored_secrets()
+            stored = current.credentials or {}
+            credentials = {key: value for key, value in stored.items() if key not in dropped} | dict(data.credentials)
+            changed += _credential_changes(stored, credentials)
             enabled_changed = current.enabled != data.enabled
             if not changed and not enabled_changed:
                 return []
-            details = _details(via, vendor=current.vendor, changed=changed)
-            if "base_url" in changed:
-                # Addresses are not secrets (the form refuses a user name or password in them).
-                details.update(base_url_old=current.base_url, base_url_new=data.base_url)
-            for name in _PLAIN_FIELDS:
+            # Addresses are not secrets (the form refuses a user name or password in them).
+            moved = {"base_url_old": current.base_url, "base_url_new": data.base_url} if "base_url" in changed else {}
+            for name in _FORM_FIELDS:
                 setattr(current, name, getattr(data, name))
-            current.enabled = data.enabled
             current.credentials = credentials
             current.secrets_origin = new_origin
-            current.updated_by = _actor(user)
+            current.updated_by = user
             current.save()
             if changed:
-                audit_record(
-                    user=user,
-                    action=AuditAction.CONNECTION_CHANGED,
-                    connection=current,
-                    target=current.name,
-                    details=details,
-                )
+                _audit(AuditAction.CONNECTION_CHANGED, current, user, via, changed=changed, **moved)
             if enabled_changed:
                 # Its own entry, so "who disabled this?" is one filter on the audit log away.
                 _audit_enabled(current, user, via)
@@ -169,13 +138,8 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
 
 
 def _audit_enabled(connection: VendorConnection, user: User, via: str) -> None:
-    audit_record(
-        user=user,
-        action=AuditAction.CONNECTION_ENABLED if connection.enabled else AuditAction.CONNECTION_DISABLED,
-        connection=connection,
-        target=connection.name,
-        details=_details(via, vendor=connection.vendor, changed=["enabled"]),
-    )
+    action = AuditAction.CONNECTION_ENABLED if connection.enabled else AuditAction.CONNECTION_DISABLED
+    _audit(action, connection, user, via, changed=["enabled"])
 
 
 def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user: User, via: str = "") -> bool:
@@ -185,7 +149,7 @@ def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user:
         if current.enabled == enabled:
             return False
         current.enabled = enabled
-        current.updated_by = _actor(user)
+        current.updated_by = user
         # update_fields: the credentials column is not rewritten by a flip of a flag.
         current.save(update_fields=["enabled", "updated_by", "updated_at"])
         _audit_enabled(current, user, via)
@@ -197,26 +161,11 @@ def connection_set_enabled(*, connection: VendorConnection, enabled: bool, user:
 def connection_delete(*, connection: VendorConnection, user: User, via: str = "") -> None:
     with transaction.atomic():
         # Written first and without the foreign key: the entry outlives the row and names it in `target`.
-        audit_record(
-            user=user,
-            action=AuditAction.CONNECTION_DELETED,
-            target=connection.name,
-            details=_details(via, vendor=connection.vendor, connection_id=connection.pk),
-        )
+        details = _details(via, vendor=connection.vendor, connection_id=connection.pk)
+        audit_record(user=user, action=AuditAction.CONNECTION_DELETED, target=connection.name, details=details)
         # defer: deleting must work even when no key opens the credentials (nothing here needs them).
         VendorConnection.objects.filter(pk=connection.pk).defer("credentials").delete()
     logger.info("connection %s deleted", connection.pk)
-
-
-# --- test ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConnectionTestResult:
-    ok: bool
-    message: str
-    latency_ms: int
-    tested_at: datetime
 
 
 # A vendor's own words reach the page only as a short excerpt (escaped by the templates, like all text).
@@ -230,69 +179,58 @@ def vendor_text_excerpt(text: str) -> str:
     return flat if len(flat) <= VENDOR_TEXT_EXCERPT else flat[: VENDOR_TEXT_EXCERPT - 1].rstrip() + "…"
 
 
-def _refusal_before_sending(connection: VendorConnection) -> tuple[str, str] | None:
-    """(code, message) when the test must not send anything to the connection's base URL, else None."""
-    stored_secrets = secret_names(connection.vendor) & set(connection.credential_keys_set())
-    if stored_secrets and not connection.secrets_match_base_url:
+def _refusal_before_sending(connection: VendorConnection) -> AddressProblem | None:
+    """Why the test must not send anything to the connection's base URL, or None."""
+    origin = base_url_origin(connection.base_url)
+    if connection.stored_secrets() and connection.secrets_origin != origin:
         message = _(
             "Not sent: the stored secrets were saved for %(saved)s, not for %(now)s. Type them again on the edit page."
-        ) % {"saved": connection.secrets_origin or "?", "now": base_url_origin(connection.base_url) or "?"}
-        return "secrets_origin", str(message)
+        ) % {"saved": connection.secrets_origin or "?", "now": origin or "?"}
+        return AddressProblem("secrets_origin", message)
     problem = destination_problem(connection.base_url)
     if problem is not None:
-        return problem.code, str(_("Not sent: %(reason)s") % {"reason": problem.message})
+        return AddressProblem(problem.code, _("Not sent: %(reason)s") % {"reason": problem.message})
     return None
 
 
-def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> ConnectionTestResult:
-    """Authenticate at the vendor and make one cheap read; record result and latency, audit it. Nothing is sent
-    when the stored secrets belong to another address or the base URL may not be reached (addresses.py)."""
-    ok: bool
+def connection_test(*, connection: VendorConnection, user: User, via: str = "") -> bool:
+    """Sign in at the vendor and make one cheap read; whether it passed (also in last_test_*, and audited). Nothing
+    is sent when the stored secrets belong to another address or the base URL may not be reached."""
     latency_ms: int | None = None
     refusal = _refusal_before_sending(connection)
     if refusal is not None:
-        logger.warning("connection %s test not sent: %s", connection.pk, refusal[0])
-        ok, message = False, refusal[1]
+        logger.warning("connection %s test not sent: %s", connection.pk, refusal.code)
+        ok, message = False, str(refusal.message)
     else:
-        client = connection_client(connection)
         started = time.perf_counter()
         try:
-            note = client.test_connection()
+            note = connection_client(connection).test_connection()
             ok, message = True, vendor_text_excerpt(str(note)) if note else gettext("Connected.")
         except VendorError as error:
             # str(error) adds status and vendor code for the log; neither holds a secret (exceptions.py).
             logger.info("connection %s test failed: %s", connection.pk, error)
             ok, message = False, vendor_text_excerpt(error.user_message())
         latency_ms = round((time.perf_counter() - started) * 1000)
-    result = ConnectionTestResult(
-        ok=ok, message=message[:_MESSAGE_MAX], latency_ms=latency_ms, tested_at=timezone.now()
-    )
-    details = _details(via, vendor=connection.vendor, ok=result.ok, latency_ms=result.latency_ms)
-    if refusal is not None:
-        details["not_sent"] = refusal[0]
+    not_sent = {"not_sent": refusal.code} if refusal is not None else {}
     last_test = {
-        "last_tested_at": result.tested_at,
-        "last_test_ok": result.ok,
-        "last_test_message": result.message,
-        "last_test_latency_ms": result.latency_ms,
+        "last_tested_at": timezone.now(),
+        "last_test_ok": ok,
+        "last_test_message": message[:_MESSAGE_MAX],
+        "last_test_latency_ms": latency_ms,
     }
     with transaction.atomic():
         # A queryset update of the four result columns only: a test running while an admin saves an edit
         # must not write the credentials it loaded back over the new ones.
         VendorConnection.objects.filter(pk=connection.pk).update(**last_test)
-        audit_record(
-            user=user,
-            action=AuditAction.CONNECTION_TESTED,
-            connection=connection,
-            target=connection.name,
-            details=details,
-        )
+        _audit(AuditAction.CONNECTION_TESTED, connection, user, via, ok=ok, latency_ms=latency_ms, **not_sent)
     for name, value in last_test.items():
         setattr(connection, name, value)
-    return result
+    return ok
 
 
-# --- what people see of a connection's state -----------------------------------------------------------------
+# What support staff read where a connection that failed its last test would have answered (issue 18):
+# not the vendor's error, which is about credentials only an admin can fix.
+UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
 
 
 def vendor_error_message(*, connection: VendorConnection, error: VendorError, user: User) -> str:
@@ -305,47 +243,22 @@ def vendor_error_message(*, connection: VendorConnection, error: VendorError, us
     return error.user_message()
 
 
-@dataclass(frozen=True)
-class ConnectionHealth:
-    """How many connections are in each state; `failing` ones were not accepted by their vendor when last tested."""
-
-    total: int
-    disabled: int
-    passing: int
-    failing: int
-    untested: int
-
-    @property
-    def enabled(self) -> int:
-        return self.total - self.disabled
-
-
-def connection_health() -> ConnectionHealth:
-    """The figures of the connection list (one query); disabled connections count only as disabled."""
+def connection_health() -> dict[str, int]:
+    """How many connections are in each state, in one query; a disabled one counts only as disabled."""
     enabled = Q(enabled=True)
-    counts = VendorConnection.objects.aggregate(
+    return VendorConnection.objects.aggregate(
         total=Count("pk"),
         disabled=Count("pk", filter=Q(enabled=False)),
         passing=Count("pk", filter=enabled & Q(last_test_ok=True)),
         failing=Count("pk", filter=enabled & Q(last_test_ok=False)),
         untested=Count("pk", filter=enabled & Q(last_test_ok__isnull=True)),
     )
-    return ConnectionHealth(**counts)
 
 
-# --- encryption keys ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeyRotationResult:
-    rewritten: int
-    already_current: int
-
-
-def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationResult:
-    """Re-encrypt every connection's credentials with the newest key, on the raw column text (no plaintext passes
-    through the model field). All or nothing: a row no key opens raises DecryptionFailed and rolls back."""
-    newest = Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
+def credentials_rotate_key(*, user: User = None, via: str = "") -> tuple[int, int]:
+    """Re-encrypt every connection's credentials with the newest key on the raw column text (no plaintext passes the
+    model field); returns (rewritten, already current). All or nothing: a row no key opens raises DecryptionFailed."""
+    keys, newest = multi_fernet(), Fernet(settings.FIELD_ENCRYPTION_KEYS[0])
     rewritten = already_current = 0
     with transaction.atomic():
         # Cast to plain text so that the field's decryption (from_db_value) is not applied.
@@ -360,28 +273,20 @@ def credentials_rotate_key(*, user: User = None, via: str = "") -> KeyRotationRe
                 continue
             try:
                 newest.decrypt(raw.encode())
-            except InvalidToken:
-                pass
-            else:
                 already_current += 1
                 continue
+            except InvalidToken:
+                pass
             try:
-                rotated = rotate_ciphertext(raw)
-            except DecryptionFailed:
+                rotated = keys.rotate(raw.encode()).decode()  # keeps the original timestamp
+            except InvalidToken:
                 raise DecryptionFailed(
                     f"Connection {pk}: no key in FIELD_ENCRYPTION_KEYS can decrypt its credentials."
                 ) from None
             VendorConnection.objects.filter(pk=pk).update(credentials=Value(rotated, output_field=TextField()))
             rewritten += 1
-        audit_record(
-            user=user,
-            action=AuditAction.KEYS_ROTATED,
-            details=_details(
-                via,
-                rewritten=rewritten,
-                already_current=already_current,
-                keys_configured=len(settings.FIELD_ENCRYPTION_KEYS),
-            ),
-        )
+        keys_configured = len(settings.FIELD_ENCRYPTION_KEYS)
+        details = _details(via, rewritten=rewritten, already_current=already_current, keys_configured=keys_configured)
+        audit_record(user=user, action=AuditAction.KEYS_ROTATED, details=details)
     logger.info("encryption key rotation: %s rewritten, %s already on the newest key", rewritten, already_current)
-    return KeyRotationResult(rewritten=rewritten, already_current=already_current)
+    return rewritten, already_current

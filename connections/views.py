@@ -9,14 +9,14 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from connections import services
 from connections.fields import DecryptionFailed
-from connections.forms import NAME_TAKEN_MESSAGE, ConnectionForm, ToggleForm, connection_form_class
+from connections.forms import NAME_TAKEN_MESSAGE, TOGGLE_MESSAGE, ToggleForm, connection_form_class
 from connections.models import VendorConnection
 from pointsadmin import roles
 from vendors.registry import vendor_choices, vendor_profile
@@ -25,23 +25,14 @@ from vendors.tokens import token_retry_after
 NAV = {"nav_section": "connections"}
 
 logger = logging.getLogger(__name__)
-
-
-def _form_class(vendor: str) -> type[ConnectionForm]:
-    try:
-        return connection_form_class(vendor)
-    except LookupError:
-        raise Http404("unknown vendor") from None
+admins_only = permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
 
 
 def _next_url(request: HttpRequest) -> str:
     """Where a POST goes back to: the page it came from if that is ours, else the list."""
     candidate = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("connections:list")
+    ours = url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure())
+    return candidate if ours else reverse("connections:list")
 
 
 def _undecryptable(request: HttpRequest, pk: int) -> HttpResponse:
@@ -64,12 +55,11 @@ def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> 
     if not connection.enabled:
         messages.info(request, _("“%(name)s” is saved. It is disabled, so it was not tested.") % {"name": name})
         return redirect("connections:list")
-    result = services.connection_test(connection=connection, user=request.user)
-    if result.ok:
+    if services.connection_test(connection=connection, user=request.user):
         messages.success(
             request,
             _("“%(name)s” is saved and the vendor accepted it: %(message)s")
-            % {"name": name, "message": result.message},
+            % {"name": name, "message": connection.last_test_message},
         )
         return redirect("connections:list")
     messages.error(
@@ -78,88 +68,77 @@ def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> 
             "“%(name)s” is saved, but the vendor did not accept it. Until a test passes, support staff see "
             "this vendor as temporarily unavailable. Reason: %(message)s"
         )
-        % {"name": name, "message": result.message},
+        % {"name": name, "message": connection.last_test_message},
     )
     return redirect("connections:edit", connection.pk)
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+def _form_page(request: HttpRequest, vendor: str, connection: VendorConnection | None) -> HttpResponse:
+    """Saves a valid form (a new connection when `connection` is None), else shows it with its errors."""
+    try:
+        form_class = connection_form_class(vendor)
+    except LookupError:
+        raise Http404("unknown vendor") from None
+    form = form_class(request.POST if request.method == "POST" else None, instance=connection)
+    if form.is_valid():
+        data = form.connection_input()
+        try:
+            if connection is None:
+                connection = services.connection_create(vendor=form.vendor, data=data, user=request.user)
+            elif not services.connection_update(connection=connection, data=data, user=request.user):
+                messages.info(request, _("Nothing changed."))
+                return redirect("connections:list")
+        except services.ConnectionNameTaken:
+            form.add_error("name", NAME_TAKEN_MESSAGE)
+        else:
+            return _tested_after_saving(request, VendorConnection.objects.get(pk=connection.pk))
+    context = {"form": form, "vendor_label": vendor_profile(form.vendor).display_name, "connection": connection}
+    if connection is not None:
+        context["token_retry_at"] = token_retry_after(connection.to_config())
+    return render(request, "connections/connection_form.html", {**context, **NAV})
+
+
+@admins_only
 @require_GET
 def connection_list(request: HttpRequest) -> HttpResponse:
     # The list never needs the credentials: not decrypting them keeps it fast and secret-free.
     connections = VendorConnection.objects.defer("credentials")
-    context = {
-        "connections": connections,
-        "health": services.connection_health(),
-        "vendors": vendor_choices(),
-        **NAV,
-    }
-    return render(request, "connections/connection_list.html", context)
+    context = {"connections": connections, "health": services.connection_health(), "vendors": vendor_choices()}
+    return render(request, "connections/connection_list.html", {**context, **NAV})
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@admins_only
 @require_http_methods(["GET", "POST"])
 def connection_create(request: HttpRequest, vendor: str) -> HttpResponse:
-    form_class = _form_class(vendor)
-    form = form_class(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        try:
-            connection = services.connection_create(vendor=vendor, data=form.connection_input(), user=request.user)
-        except services.ConnectionNameTaken:
-            form.add_error("name", NAME_TAKEN_MESSAGE)
-        else:
-            return _tested_after_saving(request, connection)
-    context = {"form": form, "vendor_label": vendor_profile(vendor).display_name, "connection": None, **NAV}
-    return render(request, "connections/connection_form.html", context)
+    return _form_page(request, vendor, None)
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@admins_only
 @require_http_methods(["GET", "POST"])
 def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         connection = get_object_or_404(VendorConnection, pk=pk)
     except DecryptionFailed:
         return _undecryptable(request, pk)
-    form_class = _form_class(connection.vendor)
-    form = form_class(request.POST if request.method == "POST" else None, instance=connection)
-    if form.is_valid():
-        try:
-            changed = services.connection_update(connection=connection, data=form.connection_input(), user=request.user)
-        except services.ConnectionNameTaken:
-            form.add_error("name", NAME_TAKEN_MESSAGE)
-        else:
-            if changed:
-                return _tested_after_saving(request, VendorConnection.objects.get(pk=connection.pk))
-            messages.info(request, _("Nothing changed."))
-            return redirect("connections:list")
-    context = {
-        "form": form,
-        "vendor_label": connection.vendor_display,
-        "connection": connection,
-        "token_retry_at": token_retry_after(connection.to_config()),
-        **NAV,
-    }
-    return render(request, "connections/connection_form.html", context)
+    return _form_page(request, connection.vendor, connection)
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@admins_only
 @require_POST
 def connection_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
     form = ToggleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose whether to enable or disable the vendor account."))
+        messages.error(request, TOGGLE_MESSAGE)
         return redirect(_next_url(request))
     enabled = form.cleaned_data["enabled"]
     services.connection_set_enabled(connection=connection, enabled=enabled, user=request.user)
-    if enabled:
-        messages.success(request, _("“%(name)s” is enabled.") % {"name": connection.name})
-    else:
-        messages.success(request, _("“%(name)s” is disabled: it will not be called.") % {"name": connection.name})
+    message = _("“%(name)s” is enabled.") if enabled else _("“%(name)s” is disabled: it will not be called.")
+    messages.success(request, message % {"name": connection.name})
     return redirect(_next_url(request))
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@admins_only
 @require_http_methods(["GET", "POST"])
 def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(VendorConnection.objects.defer("credentials"), pk=pk)
@@ -170,28 +149,20 @@ def connection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "connections/connection_confirm_delete.html", {"connection": connection, **NAV})
 
 
-@permission_required(roles.PERM_MANAGE_CONNECTIONS, raise_exception=True)
+@admins_only
 @require_POST
+@vary_on_headers("HX-Request")
 def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         connection = get_object_or_404(VendorConnection, pk=pk)
     except DecryptionFailed:
         return _undecryptable(request, pk)
-    result = services.connection_test(connection=connection, user=request.user)
+    passed = services.connection_test(connection=connection, user=request.user)
     if request.htmx:
         # Always 200, also for a failed test: htmx 2 does not swap 4xx/5xx replies.
-        context = {
-            "connection": connection,
-            "result": result,
-            "token_retry_at": token_retry_after(connection.to_config()),
-        }
-        response = render(request, "connections/_test_result.html", context)
-        patch_vary_headers(response, ("HX-Request",))
-        return response
+        context = {"connection": connection, "token_retry_at": token_retry_after(connection.to_config())}
+        return render(request, "connections/_test_result.html", context)
     # Without JavaScript: back to the page the button was on, which shows the stored result too.
-    summary = _("Test of “%(name)s”: %(message)s") % {"name": connection.name, "message": result.message}
-    if result.ok:
-        messages.success(request, summary)
-    else:
-        messages.error(request, summary)
+    summary = _("Test of “%(name)s”: %(message)s") % {"name": connection.name, "message": connection.last_test_message}
+    messages.add_message(request, messages.SUCCESS if passed else messages.ERROR, summary)
     return redirect(_next_url(request))

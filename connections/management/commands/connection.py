@@ -3,8 +3,10 @@ the web page's form and services (same checks, encryption and audit entries). Se
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Mapping
+from functools import partialmethod
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,7 @@ from django.utils.translation import gettext as _
 
 from connections import services
 from connections.fields import DecryptionFailed
-from connections.forms import CREDENTIAL_PREFIX, ConnectionForm, connection_form_class
-from connections.management.commands._operator import command_origin
+from connections.forms import CREDENTIAL_PREFIX, NAME_TAKEN_MESSAGE, ConnectionForm, connection_form_class
 from connections.models import VendorConnection
 from vendors.registry import vendor_kinds, vendor_profile
 
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             "--base-url", help=_("http(s) address of the vendor API (default: the vendor's production host).")
         )
         # A string, not type=int: the form gives the same clear message as the web page.
-        add.add_argument("--timeout", help=_("Seconds to wait for one vendor call, 1 to 120 (default 10)."))
+        add.add_argument(
+            "--timeout", default="10", help=_("Seconds to wait for one vendor call, 1 to 120 (default 10).")
+        )
         add.add_argument("--disabled", action="store_true", help=_("Create it disabled."))
         add.add_argument(
             "--no-test",
@@ -73,87 +76,56 @@ class Command(BaseCommand):
                 sub.add_argument("--yes", action="store_true", help=_("Do not ask for confirmation."))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        action = options["action"]
-        getattr(self, f"handle_{action}")(options)
+        self.via = command_origin(f"connection {options['action']}")
+        getattr(self, f"handle_{options['action']}")(options)
 
     # --- add --------------------------------------------------------------------------------------
     def handle_add(self, options: Mapping[str, Any]) -> None:
         vendor = options["vendor"]
-        if vendor not in vendor_kinds():
+        try:
+            form_class = connection_form_class(vendor)
+        except LookupError:
             raise CommandError(
                 _("Unknown vendor “%(vendor)s”; choose one of: %(choices)s.")
                 % {"vendor": vendor, "choices": ", ".join(vendor_kinds())}
-            )
-        form_class = connection_form_class(vendor)
-        credentials = self._credentials_from(options, form_class)
-        data = {
-            "name": options["name"],
-            "base_url": options["base_url"]
-            if options["base_url"] is not None
-            else vendor_profile(vendor).default_base_url,
-            "timeout_seconds": options["timeout"] if options["timeout"] is not None else "10",
-            "enabled": "" if options["disabled"] else "on",
-            **{CREDENTIAL_PREFIX + key: value for key, value in credentials.items()},
-        }
-        form = form_class(data)
+            ) from None
+        base_url = options["base_url"]
+        form = form_class(
+            {
+                "name": options["name"],
+                "base_url": vendor_profile(vendor).default_base_url if base_url is None else base_url,
+                "timeout_seconds": options["timeout"],
+                "enabled": "" if options["disabled"] else "on",
+                **{CREDENTIAL_PREFIX + key: value for key, value in _credentials(options, form_class).items()},
+            }
+        )
         if not form.is_valid():
             raise CommandError(_form_errors_line(form))
         try:
             connection = services.connection_create(
-                vendor=vendor, data=form.connection_input(), user=None, via=command_origin("connection add")
+                vendor=vendor, data=form.connection_input(), user=None, via=self.via
             )
         except services.ConnectionNameTaken:
-            raise CommandError(
-                _("--name: %(message)s") % {"message": _("A vendor account with this name already exists.")}
-            ) from None
-        added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % {
-            "id": connection.pk,
-            "name": connection.name,
-            "vendor": vendor,
-        }
+            raise CommandError(_("--name: %(message)s") % {"message": NAME_TAKEN_MESSAGE}) from None
+        facts = {"id": connection.pk, "name": connection.name, "vendor": vendor}
+        added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % facts
         if not connection.enabled:
             self.stdout.write(self.style.SUCCESS(added + " " + _("It is disabled, so it was not tested.")))
-            return
-        if options["no_test"]:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    added + " " + _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
-                )
-            )
-            return
-        result = services.connection_test(connection=connection, user=None, via=command_origin("connection add"))
-        if result.ok:
-            self.stdout.write(
-                self.style.SUCCESS(added + " " + _("The vendor accepted it: %(message)s") % {"message": result.message})
-            )
-            return
-        self.stdout.write(added)
-        raise CommandError(
-            _(
-                "The vendor did not accept it. Support staff see it as temporarily unavailable until "
-                "`manage.py connection test %(id)s` passes. Reason: %(message)s"
-            )
-            % {"message": result.message, "id": connection.pk}
-        )
-
-    def _credentials_from(self, options: Mapping[str, Any], form_class: type[ConnectionForm]) -> dict[str, str]:
-        credentials: dict[str, str] = {}
-        if options["credentials_file"]:
-            credentials.update(_read_credentials_file(options["credentials_file"]))
-        for position, pair in enumerate(options["credential"], start=1):
-            key, sep, value = pair.partition("=")
-            if not sep or not key.strip():
-                # The argument itself is not repeated: it may be a secret typed without its key.
-                raise CommandError(_("--credential number %(n)s is not KEY=VALUE.") % {"n": position})
-            credentials[key.strip()] = value
-        known = [spec.name for spec in form_class.credential_specs]
-        unknown = sorted(set(credentials) - set(known))
-        if unknown:
+        elif options["no_test"]:
+            hint = _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
+            self.stdout.write(self.style.SUCCESS(f"{added} {hint}"))
+        elif services.connection_test(connection=connection, user=None, via=self.via):
+            accepted = _("The vendor accepted it: %(message)s") % {"message": connection.last_test_message}
+            self.stdout.write(self.style.SUCCESS(f"{added} {accepted}"))
+        else:
+            self.stdout.write(added)
             raise CommandError(
-                _("Unknown credential key(s) %(keys)s for %(vendor)s; expected: %(known)s.")
-                % {"keys": ", ".join(unknown), "vendor": form_class.vendor, "known": ", ".join(known)}
+                _(
+                    "The vendor did not accept it. Support staff see it as temporarily unavailable until "
+                    "`manage.py connection test %(id)s` passes. Reason: %(message)s"
+                )
+                % {"message": connection.last_test_message, "id": connection.pk}
             )
-        return credentials
 
     # --- list / show ------------------------------------------------------------------------------
     def handle_list(self, options: Mapping[str, Any]) -> None:
@@ -162,21 +134,8 @@ class Command(BaseCommand):
             self.stdout.write(_("No connections."))
             return
         rows = [(_("ID"), _("VENDOR"), _("NAME"), _("ENABLED"), _("LAST TEST"), _("BASE URL"))]
-        for connection in connections:
-            rows.append(
-                (
-                    str(connection.pk),
-                    connection.vendor,
-                    connection.name,
-                    _yes_no(connection.enabled),
-                    _last_test(connection),
-                    connection.base_url,
-                )
-            )
-        widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-        for row in rows:
-            padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
-            self.stdout.write("  ".join([*padded, row[-1]]))
+        rows += [(str(c.pk), c.vendor, c.name, _yes_no(c.enabled), _last_test(c), c.base_url) for c in connections]
+        self.stdout.write(_aligned(rows))
 
     def handle_show(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
@@ -190,12 +149,8 @@ class Command(BaseCommand):
             (_("enabled"), _yes_no(connection.enabled)),
             (_("last test"), _last_test(connection)),
         ]
-        try:
-            specs = vendor_profile(connection.vendor).credential_fields
-        except LookupError:
-            specs = ()
         declared = set()
-        for spec in specs:
+        for spec in connection.profile.credential_fields if connection.profile else ():
             declared.add(spec.name)
             value = credentials.get(spec.name)
             # Secrets: only whether one is stored, never the value or its length.
@@ -204,35 +159,22 @@ class Command(BaseCommand):
         for key in sorted(set(credentials) - declared):
             shown = _("set (not used by this vendor)") if credentials[key] else _("not set")
             lines.append((_("credential %(key)s") % {"key": key}, shown))
-        width = max(len(label) for label, _value in lines)
-        for label, value in lines:
-            self.stdout.write(f"{label.ljust(width)}  {value}")
+        self.stdout.write(_aligned(lines))
 
     # --- test / enable / disable / delete ---------------------------------------------------------
     def handle_test(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         _credentials_of(connection)  # a connection no key opens fails here, in one line
-        result = services.connection_test(connection=connection, user=None, via=command_origin("connection test"))
-        line = f"{connection.name}: {result.message} ({result.latency_ms} ms)"
-        if result.ok:
+        passed = services.connection_test(connection=connection, user=None, via=self.via)
+        line = f"{connection.name}: {connection.last_test_message} ({connection.last_test_latency_ms} ms)"
+        if passed:
             self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
             return
         raise CommandError(_("Failed: %(line)s") % {"line": line})
 
-    def handle_enable(self, options: Mapping[str, Any]) -> None:
-        self._set_enabled(options, enabled=True)
-
-    def handle_disable(self, options: Mapping[str, Any]) -> None:
-        self._set_enabled(options, enabled=False)
-
     def _set_enabled(self, options: Mapping[str, Any], *, enabled: bool) -> None:
         connection = _find(options["connection"])
-        changed = services.connection_set_enabled(
-            connection=connection,
-            enabled=enabled,
-            user=None,
-            via=command_origin("connection enable" if enabled else "connection disable"),
-        )
+        changed = services.connection_set_enabled(connection=connection, enabled=enabled, user=None, via=self.via)
         # Whole sentences, not a state word pasted into one: word order differs between languages.
         if changed:
             message = _("“%(name)s” is now enabled.") if enabled else _("“%(name)s” is now disabled.")
@@ -241,22 +183,31 @@ class Command(BaseCommand):
             message = _("“%(name)s” was already enabled.") if enabled else _("“%(name)s” was already disabled.")
             self.stdout.write(message % {"name": connection.name})
 
+    handle_enable = partialmethod(_set_enabled, enabled=True)
+    handle_disable = partialmethod(_set_enabled, enabled=False)
+
     def handle_delete(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         if not options["yes"]:
-            prompt = _("Delete connection %(id)s “%(name)s” and its credentials? This cannot be undone. [y/N] ") % {
-                "id": connection.pk,
-                "name": connection.name,
-            }
+            question = _("Delete connection %(id)s “%(name)s” and its credentials? This cannot be undone. [y/N] ")
             try:
-                answer = input(prompt)
+                answer = input(question % {"id": connection.pk, "name": connection.name})
             except EOFError:
                 raise CommandError(_("Not confirmed (no terminal); nothing deleted. Add --yes to delete.")) from None
             if answer.strip().lower() not in {"y", "yes"}:
                 self.stdout.write(_("Nothing deleted."))
                 return
-        services.connection_delete(connection=connection, user=None, via=command_origin("connection delete"))
+        services.connection_delete(connection=connection, user=None, via=self.via)
         self.stdout.write(self.style.SUCCESS(_("Deleted connection “%(name)s”.") % {"name": connection.name}))
+
+
+def command_origin(command: str) -> str:
+    """What the audit log records as `via` for a change made from the shell: the command and the OS user."""
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        os_user = "unknown"
+    return f"manage.py {command} (os user {os_user})"
 
 
 def _find(identifier: str) -> VendorConnection:
@@ -283,44 +234,65 @@ def _credentials_of(connection: VendorConnection) -> dict[str, Any]:
 def _last_test(connection: VendorConnection) -> str:
     if connection.last_tested_at is None:
         return _("never")
-    outcome = {True: _("passed"), False: _("failed"), None: _("not available")}[connection.last_test_ok]
+    outcome = _("passed") if connection.last_test_ok else _("failed")
     when = timezone.localtime(connection.last_tested_at)
     latency = f", {connection.last_test_latency_ms} ms" if connection.last_test_latency_ms is not None else ""
     return f"{outcome} {when:%Y-%m-%d %H:%M}{latency}"
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> str:
+    """Each column but the last padded to its widest cell, two spaces apart."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*map(str.ljust, row, widths), row[-1]]) for row in rows)
 
 
 def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
 
+def _credentials(options: Mapping[str, Any], form_class: type[ConnectionForm]) -> dict[str, str]:
+    """--credentials-file, then each --credential over it; only keys the vendor declares."""
+    credentials = _read_credentials_file(options["credentials_file"]) if options["credentials_file"] else {}
+    for position, pair in enumerate(options["credential"], start=1):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            # The argument itself is not repeated: it may be a secret typed without its key.
+            raise CommandError(_("--credential number %(n)s is not KEY=VALUE.") % {"n": position})
+        credentials[key.strip()] = value
+    known = [spec.name for spec in form_class.credential_specs]
+    unknown = sorted(set(credentials) - set(known))
+    if unknown:
+        raise CommandError(
+            _("Unknown credential key(s) %(keys)s for %(vendor)s; expected: %(known)s.")
+            % {"keys": ", ".join(unknown), "vendor": form_class.vendor, "known": ", ".join(known)}
+        )
+    return credentials
+
+
 def _read_credentials_file(path_text: str) -> dict[str, str]:
     path = Path(path_text)
     try:
-        text = path.read_text(encoding="utf-8")
+        loaded = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CommandError(_("--credentials-file: %(path)s does not exist.") % {"path": path}) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(
-            _("--credentials-file: %(path)s cannot be read (%(reason)s).")
-            % {"path": path, "reason": type(error).__name__}
-        ) from None
-    try:
-        loaded = json.loads(text)
     except json.JSONDecodeError as error:
         # Position only: the decoder's document excerpt could hold a secret.
         raise CommandError(
             _("--credentials-file: not valid JSON (%(reason)s at line %(line)s, column %(column)s).")
             % {"reason": error.msg, "line": error.lineno, "column": error.colno}
         ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(
+            _("--credentials-file: %(path)s cannot be read (%(reason)s).")
+            % {"path": path, "reason": type(error).__name__}
+        ) from None
     if not isinstance(loaded, dict):
         raise CommandError(_("--credentials-file: expected a JSON object of credential names to values."))
-    credentials: dict[str, str] = {}
     for key, value in loaded.items():
         # Numbers are accepted as written (a client id is often numeric); anything nested is a mistake.
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise CommandError(_("--credentials-file: the value of “%(key)s” must be a string.") % {"key": key})
-        credentials[key] = str(value)
-    return credentials
+    return {key: str(value) for key, value in loaded.items()}
 
 
 def _form_errors_line(form: ConnectionForm) -> str:

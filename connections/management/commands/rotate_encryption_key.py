@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from connections.fields import DecryptionFailed
-from connections.management.commands._operator import command_origin
+from connections.management.commands.connection import command_origin
 from connections.services import credentials_rotate_key
 
 
@@ -20,14 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = credentials_rotate_key(user=None, via=command_origin("rotate_encryption_key"))
+            rewritten, current = credentials_rotate_key(user=None, via=command_origin("rotate_encryption_key"))
         except DecryptionFailed as error:
             # All rows are rewritten in one transaction: a row no key opens leaves every row as it was.
             raise CommandError(_("%(error)s Nothing was changed.") % {"error": error}) from None
         self.stdout.write(
             self.style.SUCCESS(
                 _("Rewrote %(rewritten)s connection(s) with the newest key; %(current)s already used it.")
-                % {"rewritten": result.rewritten, "current": result.already_current}
+                % {"rewritten": rewritten, "current": current}
             )
         )
         if len(settings.FIELD_ENCRYPTION_KEYS) > 1:
