@@ -311,7 +311,6 @@ def _history_source(job: ExportJob, capability: Capability) -> Source:
     def fetch(segment: int, number: int) -> FetchedPage:
         query = replace(parts[segment], page=number)
         if vendor_member is not None:
-            # One page of what members.member_history_rows reads in one go (its all_rows), for the member page's query.
             result = vendor_member.client.member_history(member=vendor_member.member, query=query)
         else:
             result = listings.ledger_page(connection=connection, query=query)
@@ -337,8 +336,8 @@ def _rankings_source(job: ExportJob) -> Source:
     def fetch(segment: int, number: int) -> FetchedPage:
         if query.member_ids is not None:
             # Pasted ids: their balances come in one list, sorted by the selector.
-            ranked = list(listings.ranking_rows(connection=connection, query=query))
-            return FetchedPage([ranking_row(balance) for _rank, balance in ranked], len(ranked), 1, False)
+            ranked = listings.balances_of_ids(connection=connection, query=query)
+            return FetchedPage([ranking_row(balance) for balance in ranked], len(ranked), 1, False)
         result = listings.ranking_page(connection=connection, query=replace(query, page=number))
         return _page(result, [ranking_row(balance) for balance in result.items], query.page_size)
 

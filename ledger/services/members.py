@@ -1,15 +1,11 @@
-"""Selectors of the member pages: which connections can look an identifier up, one member's panel, balance
-and history, and every page of a history for exports. Views call these; these call vendor clients.
-
-A member is resolved once per request into a VendorMember (the connection, its client and how the vendor
-knows the member); the selectors below take that and nothing else.
-"""
+"""Selectors of the member pages. A member is resolved once per request into a VendorMember (the connection,
+its client and how the vendor knows the member); the selectors take that and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 from django.utils.translation import gettext
 
@@ -19,27 +15,15 @@ from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile, cjk_spaced, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
-from vendors.paging import distinct_records, pinned_to_now
 from vendors.parsing import mainland_mobile
 from vendors.registry import vendor_profiles
-from vendors.results import (
-    HistoryQuery,
-    LookupKind,
-    MemberBalance,
-    MemberRef,
-    MemberSummary,
-    PointsTransaction,
-    ResultPage,
-)
+from vendors.results import HistoryQuery, LookupKind, MemberBalance, MemberRef, MemberSummary, PointsTransaction
 
 # A lookup panel shows the balance and the newest few transactions.
 PANEL_QUERY = HistoryQuery(page=1, page_size=5)
 MAX_IDENTIFIER_LENGTH = 100
 # Bounds an export of a vendor that keeps saying "there is a next page".
 MAX_EXPORT_PAGES = 10_000
-
-Q = TypeVar("Q")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,8 +47,6 @@ def lookup_hint() -> str:
 
 @dataclass(frozen=True)
 class VendorSearches:
-    """What one vendor finds members by, for the search box's help."""
-
     vendor_name: str
     found_by: str
 
@@ -95,9 +77,8 @@ class NotAsked:
 
 @dataclass(frozen=True)
 class LookupPlan:
-    """Which connections a search asks, and which it skips and why (a mobile number is not sent to a vendor
-    that knows members by openid only): the page names those, so that their absence is not read as "not a
-    member there"."""
+    """Which connections a search asks, and which it skips (named on the page, so that their absence is not read
+    as "not a member there")."""
 
     vendor_members: list[VendorMember]
     not_asked: list[NotAsked]
@@ -109,12 +90,9 @@ class LookupPlan:
 
 def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupPlan:
     """`identifier` at each enabled connection that can look it up, in display order, and the other connections
-    with member data; narrowed to `connection_id` if given (and then none is named as skipped).
-
-    An identifier in a form only one vendor issues (its profile's exclusive identifiers) is asked of that
-    vendor's connections alone."""
-    asked, not_asked = [], []
-    candidates = []
+    with member data; narrowed to `connection_id` if given (then none is named as skipped). An identifier in a
+    form only one vendor issues (its profile's exclusive identifiers) is asked of that vendor alone."""
+    asked, not_asked, candidates = [], [], []
     for connection in enabled_connections():
         profile = connection_profile(connection)
         if profile is None or not profile.offers_member_data or connection_id not in (None, connection.pk):
@@ -185,23 +163,15 @@ class MemberPanel:
         return ""
 
 
-def _panel(vendor_member: VendorMember, summary: MemberSummary) -> MemberPanel:
+def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
+    connection, member = vendor_member.connection, vendor_member.member
+    summary = vendor_member.client.member_summary(member=member, query=PANEL_QUERY)
     parts = [summary.balance] if summary.history is None else [summary.balance, summary.history]
     error = next((part.error for part in parts if part.error is not None), None)
     if error is not None:
-        return MemberPanel(vendor_member.connection, vendor_member.member, error=error)
+        return MemberPanel(connection, member, error=error)
     transactions = summary.history.value.items[: PANEL_QUERY.page_size] if summary.history is not None else ()
-    return MemberPanel(
-        vendor_member.connection, vendor_member.member, balance=summary.balance.value, transactions=transactions
-    )
-
-
-def _panel_summary(vendor_member: VendorMember) -> Callable[[], MemberSummary]:
-    return lambda: vendor_member.client.member_summary(member=vendor_member.member, query=PANEL_QUERY)
-
-
-def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
-    return _panel(vendor_member, _panel_summary(vendor_member)())
+    return MemberPanel(connection, member, balance=summary.balance.value, transactions=transactions)
 
 
 _PANEL_ORDER = {"found": 0, "error": 1, "missing": 2}
@@ -210,18 +180,15 @@ _PANEL_ORDER = {"found": 0, "error": 1, "missing": 2}
 def member_panels(*, vendor_members: list[VendorMember]) -> list[MemberPanel]:
     """Every connection's panel, the vendors called at once (the page without JavaScript): those that found the
     member first, then those that failed, then those that do not have the member, each group in display order."""
-    outcomes = call_vendors_concurrently(
-        {index: _panel_summary(vendor_member) for index, vendor_member in enumerate(vendor_members)}
-    )
-    # A summary holds its vendors' errors in its parts: its own outcome is always a value.
-    panels = [_panel(vendor_member, outcomes[index].value) for index, vendor_member in enumerate(vendor_members)]
-    return sorted(panels, key=lambda panel: _PANEL_ORDER[panel.state])
+    calls = {index: partial(member_panel, vendor_member=each) for index, each in enumerate(vendor_members)}
+    outcomes = call_vendors_concurrently(calls)
+    # A panel holds its vendor's errors: its own outcome is always a value.
+    return sorted((outcome.value for outcome in outcomes.values()), key=lambda panel: _PANEL_ORDER[panel.state])
 
 
 def member_mobile(*, vendor_member: VendorMember) -> str:
-    """The member's mobile as the vendor has it ("" when unknown); raises VendorError.
-
-    The balance alone first (a vendor may look the contact up only then, as Xiaoe does), else the panel's rows."""
+    """The member's mobile as the vendor has it ("" when unknown); raises VendorError. The balance alone first (a
+    vendor may look the contact up only then, as Xiaoe does), else the panel's rows."""
     summary = vendor_member.client.member_summary(member=vendor_member.member, query=None)
     if summary.balance.error is not None:
         raise summary.balance.error
@@ -253,35 +220,12 @@ class RecentLookup:
     searchable: bool
 
 
-# --- the member page -------------------------------------------------------------------------------------------
+# --- the member page ----------------------------------------------------------------------------------------------
 def member_page(*, vendor_member: VendorMember, query: HistoryQuery | None) -> MemberSummary:
     """Balance and one page of history; `query` None: the filters were refused, and no history is asked for."""
     return vendor_member.client.member_summary(member=vendor_member.member, query=query)
 
 
-def all_rows(fetch: Callable[[Q], ResultPage[T]], query: Q, *, page_size: int) -> Iterator[T]:
-    """The items of `query`'s pages 1, 2, … of `page_size` rows (its own page ignored), fetched lazily until the
-    vendor has no next page (or sends an empty one)."""
-    for number in range(1, MAX_EXPORT_PAGES + 1):
-        page = fetch(replace(query, page=number, page_size=page_size))
-        yield from page.items
-        if not page.items or not page.has_next:
-            return
-
-
-def member_history_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> Iterator[PointsTransaction]:
-    """Every transaction matching `query`, at the vendor's largest page size, up to the moment the export
-    starts and each once (vendors.paging)."""
-    client, member = vendor_member.client, vendor_member.member
-    rows = all_rows(
-        lambda page_query: client.member_history(member=member, query=page_query),
-        pinned_to_now(query),
-        page_size=vendor_member.profile.max_page_size,
-    )
-    return distinct_records(rows)
-
-
-# --- the member page: what a period holds (its chart and totals) and whether the member exists ------------------------
 # The chart and totals read the period at the vendor's largest page size, at most this many pages (500 rows at
 # 100 a page): a bound on the calls one page view costs; beyond it the chart says it shows the latest rows.
 MAX_PERIOD_PAGES = 5
