@@ -118,13 +118,10 @@ class ConnectionChoiceForm(PagedForm):
     """A list page's filters, starting with the vendor account it lists (one of `connection_choices`)."""
 
     connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
-    # The fields after the connection, in reading order.
-    reading_order: list[str] = []
 
     def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
-        self.order_fields(["connection", *self.reading_order])
 
 
 # --- member lookup ----------------------------------------------------------------------------------------
@@ -231,7 +228,7 @@ class ShopLedgerForm(ConnectionChoiceForm, HistoryFilterForm):
     mobile = forms.CharField(label=_("Mobile"), required=False, max_length=11, strip=True)
 
     default_period = "7d"
-    reading_order = ["period", "start", "end", "type_code", "member_id", "mobile"]
+    field_order = ["connection", "period", "start", "end", "type_code", "member_id", "mobile", "direction", "page"]
 
     def clean_mobile(self) -> str:
         value = self.cleaned_data["mobile"]
@@ -271,7 +268,7 @@ class RankingsForm(ConnectionChoiceForm):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Optional: paste user ids, one per line")}),
     )
 
-    reading_order = ["sort", "order", "start", "end", "ids", "page_size"]
+    field_order = ["connection", "sort", "order", "start", "end", "ids", "page_size", "page"]
 
     def clean_sort(self) -> RankingField:
         return RankingField(self.cleaned_data["sort"] or RankingField.TOTAL.value)
