@@ -65,22 +65,6 @@ def plottable(value: Decimal) -> bool:
     return value.is_finite() and abs(value) < PLOTTABLE_LIMIT
 
 
-def balance_figures(rows: Sequence[PointsTransaction]) -> list[tuple[datetime, Decimal]]:
-    """(time, balance after) of every row that has one, oldest first."""
-    points = [(row.occurred_at, row.balance_after) for row in rows if row.balance_after is not None]
-    return sorted((p for p in points if plottable(p[1])), key=lambda point: point[0])  # type: ignore[union-attr]
-
-
-def daily_net(rows: Sequence[PointsTransaction]) -> list[tuple[date, Decimal]]:
-    """The sum of the changes of each Asia/Shanghai day that has rows, oldest first."""
-    days: dict[date, Decimal] = {}
-    for row in rows:
-        if plottable(row.change):
-            day = row.occurred_at.astimezone(SHANGHAI).date()
-            days[day] = days.get(day, Decimal(0)) + row.change
-    return sorted(days.items())
-
-
 def _axes(values: Sequence[Decimal], first_day: str, last_day: str) -> tuple[list[int], float, float, list[str]]:
     """The ticks spanning `values`, the left margin their labels need, the height of one unit in pixels, and the
     axes drawn."""
@@ -115,7 +99,8 @@ def _svg(title: str, body: list[str]) -> SafeString:
 
 
 def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None) -> Chart | None:
-    figures = balance_figures(rows)
+    points = [(row.occurred_at, row.balance_after) for row in rows if row.balance_after is not None]
+    figures = sorted((p for p in points if plottable(p[1])), key=lambda point: point[0])  # type: ignore[union-attr]
     if not figures:
         return None
     # The period chosen, widened to the rows should a vendor send one outside it; the rows' own span if open.
@@ -145,7 +130,12 @@ def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, 
 def net_change_chart(
     rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None
 ) -> Chart | None:
-    days = daily_net(rows)
+    net_of_day: dict[date, Decimal] = {}
+    for row in rows:
+        if plottable(row.change):
+            day = row.occurred_at.astimezone(SHANGHAI).date()
+            net_of_day[day] = net_of_day.get(day, Decimal(0)) + row.change
+    days = sorted(net_of_day.items())
     if not days:
         return None
     first_day = min(start.astimezone(SHANGHAI).date(), days[0][0]) if start else days[0][0]

@@ -142,25 +142,23 @@ class MemberPanel:
     def found(self) -> bool:
         return self.balance is not None or bool(self.transactions)
 
+    def _first(self, attribute: str) -> str:
+        values = (getattr(item, attribute) for item in (self.balance, *self.transactions) if item is not None)
+        return next((value for value in values if value), "")
+
     @property
     def member_id(self) -> str:
-        """The id of the member page: the vendor's own member id when the search was by mobile."""
-        if self.member.kind == LookupKind.MOBILE:
-            for item in (self.balance, *self.transactions):
-                if item is not None and item.member_id:
-                    return item.member_id
-            return ""  # never a link carrying the mobile itself
-        return self.member.value
+        """The id of the member page: the vendor's own member id when the search was by mobile (never a link
+        carrying the mobile itself)."""
+        return self._first("member_id") if self.member.kind == LookupKind.MOBILE else self.member.value
 
     @property
     def mobile(self) -> str:
         """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
-        for item in (self.balance, *self.transactions):
-            if item is not None and item.mobile:
-                return item.mobile
-        if self.member.kind == LookupKind.MOBILE and self.found:
-            return mainland_mobile(self.member.value) or ""
-        return ""
+        if mobile := self._first("mobile"):
+            return mobile
+        found_by_mobile = self.member.kind == LookupKind.MOBILE and self.found
+        return (mainland_mobile(self.member.value) or "") if found_by_mobile else ""
 
 
 def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
