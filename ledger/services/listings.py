@@ -66,15 +66,10 @@ TOTALS_CONTEXT = Context(prec=120)
 
 
 def period_totals(rows: Iterable[PointsTransaction]) -> PeriodTotals:
-    earned, redeemed = Decimal(0), Decimal(0)
+    changes = [row.change for row in rows if row.change.is_finite()]
     with localcontext(TOTALS_CONTEXT):
-        for row in rows:
-            if not row.change.is_finite():
-                continue
-            if row.change > 0:
-                earned += row.change
-            else:
-                redeemed -= row.change
+        earned = sum((change for change in changes if change > 0), Decimal(0))
+        redeemed = -sum((change for change in changes if change <= 0), Decimal(0))
     return PeriodTotals(earned=earned, redeemed=redeemed)
 
 

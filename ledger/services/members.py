@@ -128,7 +128,6 @@ class MemberPanel:
 
     @property
     def error_message(self) -> str:
-        """The one sentence the panel shows for its failure, naming the vendor, in the reader's language."""
         return self.error.reader_message(self.connection.vendor_display) if self.error is not None else ""
 
     @property
@@ -239,8 +238,7 @@ class PeriodRows:
 
 def period_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> PeriodRows:
     """`query`'s rows from its first page on, at most MAX_PERIOD_PAGES vendor pages; raises VendorError."""
-    client, member = vendor_member.client, vendor_member.member
-    size = vendor_member.profile.max_page_size
+    client, member, size = vendor_member.client, vendor_member.member, vendor_member.profile.max_page_size
     rows: list[PointsTransaction] = []
     for number in range(1, MAX_PERIOD_PAGES + 1):
         page = client.member_history(member=member, query=replace(query, page=number, page_size=size))
