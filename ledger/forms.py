@@ -185,9 +185,6 @@ class HistoryFilterForm(PagedForm):
         if not profile.history_type_filter:
             del self.fields["type_code"]
 
-    def clean_period(self) -> str:
-        return self.cleaned_data.get("period") or self.default_period
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         period = cleaned.get("period") or self.default_period
@@ -257,8 +254,10 @@ ORDER_CHOICES = [("desc", _("Highest first")), ("asc", _("Lowest first"))]
 
 
 class RankingsForm(ConnectionChoiceForm):
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
-    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+    sort = forms.TypedChoiceField(
+        label=_("Sort by"), choices=SORT_CHOICES, required=False, coerce=RankingField, empty_value=RankingField.TOTAL
+    )
+    order = forms.TypedChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False, empty_value="desc")
     start = date_field(_("First earned from"))
     end = date_field(_("First earned to"))
     ids = forms.CharField(
@@ -269,12 +268,6 @@ class RankingsForm(ConnectionChoiceForm):
     )
 
     field_order = ["connection", "sort", "order", "start", "end", "ids", "page_size", "page"]
-
-    def clean_sort(self) -> RankingField:
-        return RankingField(self.cleaned_data["sort"] or RankingField.TOTAL.value)
-
-    def clean_order(self) -> str:
-        return self.cleaned_data["order"] or "desc"
 
     def clean_ids(self) -> tuple[str, ...] | None:
         # Duplicates dropped, the first kept.

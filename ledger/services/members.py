@@ -45,16 +45,10 @@ def lookup_hint() -> str:
     return spoken_list(list(dict.fromkeys(labels)))
 
 
-@dataclass(frozen=True)
-class VendorSearches:
-    vendor_name: str
-    found_by: str
-
-
-def searches_by_vendor() -> list[VendorSearches]:
+def searches_by_vendor() -> list[dict[str, str]]:
     """Each vendor with member data and what it finds members by ("Xiaoe-tech: user id or mobile number")."""
     return [
-        VendorSearches(vendor_name=str(profile.display_name), found_by=profile.found_by)
+        {"vendor_name": str(profile.display_name), "found_by": profile.found_by}
         for profile in vendor_profiles()
         if profile.offers_member_data
     ]
