@@ -170,7 +170,6 @@ def net_change_chart(
 def period_chart(
     rows: Sequence[PointsTransaction], *, has_balance_after: bool, start: datetime | None, end: datetime | None
 ) -> Chart | None:
-    """The chart of a period's rows, or None when there is nothing to draw."""
     if has_balance_after and rows and all(row.balance_after is not None for row in rows):
         return balance_chart(rows, start=start, end=end)
     return net_change_chart(rows, start=start, end=end)

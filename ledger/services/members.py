@@ -246,9 +246,8 @@ def member_unknown(summary: MemberSummary) -> bool:
     """Whether the vendor said it does not know the member: no balance and no records, and no error that would
     leave that unsaid. Each vendor's "no balance" means unknown: Kingdee has no row of the member ever (its balance
     is the newest row's), Xiaoe's balance list leaves the user out, Xinyue answers no data or no amount."""
-    if not summary.balance.ok or summary.balance.value is not None:
-        return False
     history = summary.history
-    if history is None:
-        return True
-    return history.ok and history.value is not None and not history.value.items and history.value.page == 1
+    no_records = history is None or (
+        history.ok and history.value is not None and not history.value.items and history.value.page == 1
+    )
+    return summary.balance.ok and summary.balance.value is None and no_records
