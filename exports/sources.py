@@ -42,8 +42,8 @@ from vendors.parsing import SHANGHAI
 from vendors.ratelimit import RateLimit
 from vendors.results import Capability, HistoryQuery, RankingQuery
 
-# Bounds a vendor that keeps saying "there is a next page" (the selectors' own bound).
-MAX_PAGES = members.MAX_EXPORT_PAGES
+# Bounds a vendor that keeps saying "there is a next page".
+MAX_PAGES = 10_000
 # Audit entries read a page at a time from our own database (one query each).
 AUDIT_PAGE_SIZE = 1000
 

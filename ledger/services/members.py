@@ -22,8 +22,6 @@ from vendors.results import HistoryQuery, LookupKind, MemberBalance, MemberRef, 
 # A lookup panel shows the balance and the newest few transactions.
 PANEL_QUERY = HistoryQuery(page=1, page_size=5)
 MAX_IDENTIFIER_LENGTH = 100
-# Bounds an export of a vendor that keeps saying "there is a next page".
-MAX_EXPORT_PAGES = 10_000
 
 
 @dataclass(frozen=True)
