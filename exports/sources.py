@@ -42,8 +42,8 @@ from vendors.parsing import SHANGHAI
 from vendors.ratelimit import RateLimit
 from vendors.results import Capability, HistoryQuery, RankingQuery
 
-# Bounds a vendor that keeps saying "there is a next page" (the selectors' own bound).
-MAX_PAGES = members.MAX_EXPORT_PAGES
+# Bounds a vendor that keeps saying "there is a next page".
+MAX_PAGES = 10_000
 # Audit entries read a page at a time from our own database (one query each).
 AUDIT_PAGE_SIZE = 1000
 
@@ -311,7 +311,6 @@ def _history_source(job: ExportJob, capability: Capability) -> Source:
     def fetch(segment: int, number: int) -> FetchedPage:
         query = replace(parts[segment], page=number)
         if vendor_member is not None:
-            # One page of what members.member_history_rows reads in one go (its all_rows), for the member page's query.
             result = vendor_member.client.member_history(member=vendor_member.member, query=query)
         else:
             result = listings.ledger_page(connection=connection, query=query)
@@ -337,8 +336,8 @@ def _rankings_source(job: ExportJob) -> Source:
     def fetch(segment: int, number: int) -> FetchedPage:
         if query.member_ids is not None:
             # Pasted ids: their balances come in one list, sorted by the selector.
-            ranked = list(listings.ranking_rows(connection=connection, query=query))
-            return FetchedPage([ranking_row(balance) for _rank, balance in ranked], len(ranked), 1, False)
+            ranked = listings.balances_of_ids(connection=connection, query=query)
+            return FetchedPage([ranking_row(balance) for balance in ranked], len(ranked), 1, False)
         result = listings.ranking_page(connection=connection, query=replace(query, page=number))
         return _page(result, [ranking_row(balance) for balance in result.items], query.page_size)
 

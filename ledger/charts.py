@@ -48,20 +48,12 @@ class Chart:
     svg: SafeString
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def format_integer(value: int) -> str:
-    return f"{value:,}"
-
-
-def integer_ticks(low: Decimal, high: Decimal, wanted: int = TICKS_WANTED) -> list[int]:
+def integer_ticks(low: Decimal, high: Decimal) -> list[int]:
     """Evenly spaced integer ticks (steps of 1, 2 or 5 times 10^n) from at or below `low` to at or above `high`."""
     bottom, top = math.floor(low), math.ceil(high)
     if bottom == top:  # a constant series: one step either side, never a zero span
         bottom, top = bottom - 1, top + 1
-    rough = max(1, -(-(top - bottom) // wanted))
+    rough = max(1, -(-(top - bottom) // TICKS_WANTED))
     magnitude = 10 ** (len(str(rough)) - 1)
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)
     first, last = (bottom // step) * step, -(-top // step) * step
@@ -73,54 +65,31 @@ def plottable(value: Decimal) -> bool:
     return value.is_finite() and abs(value) < PLOTTABLE_LIMIT
 
 
-def balance_figures(rows: Sequence[PointsTransaction]) -> list[tuple[datetime, Decimal]]:
-    """(time, balance after) of every row that has one, oldest first."""
-    points = [(row.occurred_at, row.balance_after) for row in rows if row.balance_after is not None]
-    return sorted((p for p in points if plottable(p[1])), key=lambda point: point[0])  # type: ignore[union-attr]
-
-
-def daily_net(rows: Sequence[PointsTransaction]) -> list[tuple[date, Decimal]]:
-    """The sum of the changes of each Asia/Shanghai day that has rows, oldest first."""
-    days: dict[date, Decimal] = {}
-    for row in rows:
-        if plottable(row.change):
-            day = row.occurred_at.astimezone(SHANGHAI).date()
-            days[day] = days.get(day, Decimal(0)) + row.change
-    return sorted(days.items())
-
-
-def _frame(values: Sequence[Decimal], *, include_zero: bool) -> tuple[list[int], float, float]:
-    """The ticks, the left margin their labels need and the height of one unit in pixels."""
-    low, high = min(values), max(values)
-    if include_zero:
-        low, high = min(low, Decimal(0)), max(high, Decimal(0))
-    ticks = integer_ticks(low, high)
-    widest = max(len(format_integer(tick)) for tick in ticks)
-    left = min(WIDTH / 2, 10 + widest * FONT_SIZE * 0.6)
-    return ticks, left, (HEIGHT - TOP - BOTTOM) / float(ticks[-1] - ticks[0])
-
-
-def _axes(ticks: list[int], left: float, unit: float, first_day: str, last_day: str) -> list[str]:
-    top, bottom = ticks[-1], HEIGHT - BOTTOM
+def _axes(values: Sequence[Decimal], first_day: str, last_day: str) -> tuple[list[int], float, float, list[str]]:
+    """The ticks spanning `values`, the left margin their labels need, the height of one unit in pixels, and the
+    axes drawn."""
+    ticks = integer_ticks(min(values), max(values))
+    left = min(WIDTH / 2, 10 + max(len(f"{tick:,}") for tick in ticks) * FONT_SIZE * 0.6)
+    unit = (HEIGHT - TOP - BOTTOM) / float(ticks[-1] - ticks[0])
     parts = []
     for tick in ticks:
-        y = TOP + float(top - tick) * unit
+        y = TOP + float(ticks[-1] - tick) * unit
         parts.append(f'<line class="grid" x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="label" x="{left - 4:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT_SIZE}">'
-            f"{format_integer(tick)}</text>"
+            f"{tick:,}</text>"
         )
-    parts.append(f'<line class="axis" x1="{left:.1f}" y1="{TOP}" x2="{left:.1f}" y2="{bottom}"/>')
+    parts.append(f'<line class="axis" x1="{left:.1f}" y1="{TOP}" x2="{left:.1f}" y2="{HEIGHT - BOTTOM}"/>')
     for x, anchor, text in ((left, "start", first_day), (WIDTH - RIGHT, "end", last_day)):
         parts.append(
             f'<text class="label" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="{anchor}" font-size="{FONT_SIZE}">'
-            f"{_escape(text)}</text>"
+            f"{html.escape(text)}</text>"
         )
-    return parts
+    return ticks, left, unit, parts
 
 
 def _svg(title: str, body: list[str]) -> SafeString:
-    label = _escape(title)
+    label = html.escape(title)
     return mark_safe(  # noqa: S308  # nosec B308 B703 # every text in it is escaped or our own number format
         f'<svg class="points-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}" '
         f'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg"><title>{label}</title>'
@@ -129,26 +98,22 @@ def _svg(title: str, body: list[str]) -> SafeString:
     )
 
 
-def _span(start: datetime | None, end: datetime | None, first: datetime, last: datetime) -> tuple[datetime, datetime]:
-    """The period chosen, widened to the rows should a vendor send one outside it; the rows' own span if open."""
-    begin, finish = min(start or first, first), max(end or last, last)
-    return begin, finish if finish > begin else begin + timedelta(seconds=1)
-
-
 def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None) -> Chart | None:
-    figures = balance_figures(rows)
+    points = [(row.occurred_at, row.balance_after) for row in rows if row.balance_after is not None]
+    figures = sorted((p for p in points if plottable(p[1])), key=lambda point: point[0])  # type: ignore[union-attr]
     if not figures:
         return None
-    ticks, left, unit = _frame([value for _at, value in figures], include_zero=False)
-    begin, finish = _span(start, end, figures[0][0], figures[-1][0])
-    seconds = (finish - begin).total_seconds()
-    plot_w = WIDTH - RIGHT - left
+    # The period chosen, widened to the rows should a vendor send one outside it; the rows' own span if open.
+    begin, finish = min(start or figures[0][0], figures[0][0]), max(end or figures[-1][0], figures[-1][0])
+    finish = finish if finish > begin else begin + timedelta(seconds=1)
+    day_labels = (shanghai_format(begin, "%Y-%m-%d"), shanghai_format(finish, "%Y-%m-%d"))
+    ticks, left, unit, body = _axes([value for _at, value in figures], *day_labels)
+    seconds, plot_width = (finish - begin).total_seconds(), WIDTH - RIGHT - left
     coords = [
-        (left + (at - begin).total_seconds() / seconds * plot_w, TOP + (ticks[-1] - float(value)) * unit)
+        (left + (at - begin).total_seconds() / seconds * plot_width, TOP + (ticks[-1] - float(value)) * unit)
         for at, value in figures
     ]
     title = gettext("Balance over the period")
-    body = _axes(ticks, left, unit, shanghai_format(begin, "%Y-%m-%d"), shanghai_format(finish, "%Y-%m-%d"))
     body.append(f'<polyline class="line" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}"/>')
     if len(coords) <= MAX_DOTS:  # beyond that the dots only blot the line out
         body += [f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in coords]
@@ -165,16 +130,21 @@ def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, 
 def net_change_chart(
     rows: Sequence[PointsTransaction], *, start: datetime | None, end: datetime | None
 ) -> Chart | None:
-    days = daily_net(rows)
+    net_of_day: dict[date, Decimal] = {}
+    for row in rows:
+        if plottable(row.change):
+            day = row.occurred_at.astimezone(SHANGHAI).date()
+            net_of_day[day] = net_of_day.get(day, Decimal(0)) + row.change
+    days = sorted(net_of_day.items())
     if not days:
         return None
-    ticks, left, unit = _frame([value for _day, value in days], include_zero=True)
     first_day = min(start.astimezone(SHANGHAI).date(), days[0][0]) if start else days[0][0]
     last_day = max(end.astimezone(SHANGHAI).date(), days[-1][0]) if end else days[-1][0]
+    # Bars stand on the zero line, which is always on the chart.
+    ticks, left, unit, body = _axes([Decimal(0), *(value for _day, value in days)], str(first_day), str(last_day))
     slot = (WIDTH - RIGHT - left) / ((last_day - first_day).days + 1)
     zero_y = TOP + ticks[-1] * unit
     title = gettext("Net change per day")
-    body = _axes(ticks, left, unit, first_day.isoformat(), last_day.isoformat())
     body.append(f'<line class="zero" x1="{left:.1f}" y1="{zero_y:.1f}" x2="{WIDTH - RIGHT}" y2="{zero_y:.1f}"/>')
     for day, value in days:
         x = left + (day - first_day).days * slot + slot * 0.1
@@ -200,7 +170,6 @@ def net_change_chart(
 def period_chart(
     rows: Sequence[PointsTransaction], *, has_balance_after: bool, start: datetime | None, end: datetime | None
 ) -> Chart | None:
-    """The chart of a period's rows, or None when there is nothing to draw."""
     if has_balance_after and rows and all(row.balance_after is not None for row in rows):
         return balance_chart(rows, start=start, end=end)
     return net_change_chart(rows, start=start, end=end)

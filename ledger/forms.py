@@ -1,8 +1,7 @@
-"""Filter forms of the ledger pages. Every query parameter a page reads goes through one of these.
+"""Filter forms of the ledger pages: every query parameter a page reads goes through one of these.
 
-Paging parameters are lenient (a bad or huge page is clamped, an unknown page size falls back to the
-default) because they come from old bookmarks and hand-edited URLs; filters that change what is asked
-of the vendor are strict and answered with an inline message.
+Paging is lenient (a bad page is clamped, an unknown page size falls back to the default: old bookmarks and
+hand-edited URLs); filters that change what is asked of the vendor are strict, with an inline message.
 """
 
 from __future__ import annotations
@@ -38,29 +37,11 @@ DIRECTION_LABELS = {
 }
 
 
-def clamp_page(value: object) -> int:
-    """A page number from any text: not a number or below 1 → 1; beyond MAX_PAGE → MAX_PAGE."""
+def _whole_number(value: object) -> int | None:
     try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return 1
-    return min(max(number, 1), MAX_PAGE)
-
-
-def page_size_choices(max_page_size: int) -> list[tuple[str, str]]:
-    sizes = [size for size in PAGE_SIZES if size <= max_page_size] or [max_page_size]
-    return [(str(size), str(size)) for size in sizes]
-
-
-def pick_page_size(value: object, max_page_size: int) -> int:
-    allowed = [int(code) for code, _label in page_size_choices(max_page_size)]
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        number = DEFAULT_PAGE_SIZE
-    if number in allowed:
-        return number
-    return DEFAULT_PAGE_SIZE if DEFAULT_PAGE_SIZE in allowed else allowed[-1]
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def day_start(day: date) -> datetime:
@@ -75,66 +56,72 @@ def shanghai_today() -> date:
     return timezone.now().astimezone(SHANGHAI).date()
 
 
-def use_our_messages(form: forms.Form) -> None:
-    """Our own words for every field's errors, naming the field (Django's stock ones read "确保该变量包含不超过
-    100 字符"); set per form instance so that they are in the language of the request."""
-    for name, field in form.fields.items():
-        label = str(field.label or (gettext("Page") if name == "page" else name))
-        messages = {
-            "required": gettext("%(label)s: please fill this in."),
-            "max_length": gettext("%(label)s: at most %(limit_value)d characters (this has %(show_value)d)."),
-            "min_length": gettext("%(label)s: at least %(limit_value)d characters (this has %(show_value)d)."),
-            "invalid_choice": gettext("%(label)s: there is no such choice."),
-            "min_value": gettext("%(label)s: at least %(limit_value)s."),
-            "max_value": gettext("%(label)s: at most %(limit_value)s."),
-            "null_characters_not_allowed": gettext("%(label)s: this contains a null character. Type it again."),
-        }
-        if isinstance(field, forms.DateField):
-            messages["invalid"] = gettext("%(label)s: enter a date such as 2026-12-01.")
-        elif isinstance(field, forms.IntegerField):
-            messages["invalid"] = gettext("%(label)s: enter a whole number.")
-        # The label goes in now; the limits are filled in by Django when the error is raised.
-        field.error_messages.update({key: text.replace("%(label)s", label) for key, text in messages.items()})
-
-
-class OurMessagesForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_our_messages(self)
-
-
 def date_field(label: str) -> forms.DateField:
     return forms.DateField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
+class OurMessagesForm(forms.Form):
+    """Our own words for every field's errors, naming the field (Django's stock ones read "确保该变量包含不超过
+    100 字符"); set per instance so that they are in the language of the request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            label = str(field.label or (gettext("Page") if name == "page" else name))
+            messages = {
+                "required": gettext("%(label)s: please fill this in."),
+                "max_length": gettext("%(label)s: at most %(limit_value)d characters (this has %(show_value)d)."),
+                "min_length": gettext("%(label)s: at least %(limit_value)d characters (this has %(show_value)d)."),
+                "invalid_choice": gettext("%(label)s: there is no such choice."),
+                "min_value": gettext("%(label)s: at least %(limit_value)s."),
+                "max_value": gettext("%(label)s: at most %(limit_value)s."),
+                "null_characters_not_allowed": gettext("%(label)s: this contains a null character. Type it again."),
+            }
+            if isinstance(field, forms.DateField):
+                messages["invalid"] = gettext("%(label)s: enter a date such as 2026-12-01.")
+            elif isinstance(field, forms.IntegerField):
+                messages["invalid"] = gettext("%(label)s: enter a whole number.")
+            # The label goes in now; the limits are filled in by Django when the error is raised.
+            field.error_messages.update({key: text.replace("%(label)s", label) for key, text in messages.items()})
+
+
 class PagedForm(OurMessagesForm):
-    """A filter form with page and page_size, never invalid: see the module docstring.
-
-    The form works on its own copy of the query, so that it can show what it applied (a default period, the
-    clamp of a bad page size) without changing request.GET.
-    """
-
-    max_page_size = 100
+    """A filter form with page and page_size, which are never invalid (see the module docstring). It works on
+    its own copy of the query, to show what it applied (a default period, the clamp of a bad page size)."""
 
     page = forms.CharField(required=False, widget=forms.HiddenInput)
     page_size = forms.CharField(label=_("Rows per page"), required=False, widget=forms.Select)
 
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+    def __init__(self, data: Any = None, *, max_page_size: int = PAGE_SIZES[-1], **kwargs: Any) -> None:
         super().__init__(None if data is None else data.copy(), **kwargs)
+        self.setup_paging(max_page_size)
 
     def setup_paging(self, max_page_size: int) -> None:
-        self.max_page_size = max_page_size
-        self.fields["page_size"].widget.choices = page_size_choices(max_page_size)
+        sizes = [size for size in PAGE_SIZES if size <= max_page_size] or [max_page_size]
+        self.fields["page_size"].widget.choices = [(str(size), str(size)) for size in sizes]
         if self.is_bound:
-            self.data["page_size"] = str(pick_page_size(self.data.get("page_size"), max_page_size))
+            size = _whole_number(self.data.get("page_size"))
+            if size not in sizes:
+                size = DEFAULT_PAGE_SIZE if DEFAULT_PAGE_SIZE in sizes else sizes[-1]
+            self.data["page_size"] = str(size)
 
     def clean_page(self) -> int:
-        return clamp_page(self.cleaned_data.get("page"))
+        return min(max(_whole_number(self.cleaned_data["page"]) or 1, 1), MAX_PAGE)
 
     def clean_page_size(self) -> int:
-        return pick_page_size(self.cleaned_data.get("page_size"), self.max_page_size)
+        return int(self.cleaned_data["page_size"])  # one of the choices: setup_paging saw to it
+
+
+class ConnectionChoiceForm(PagedForm):
+    """A list page's filters, starting with the vendor account it lists (one of `connection_choices`)."""
+
+    connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
 
 
 # --- member lookup ----------------------------------------------------------------------------------------
@@ -151,7 +138,12 @@ class MemberSearchForm(OurMessagesForm):
     all = forms.BooleanField(required=False)
 
 
-# --- date ranges --------------------------------------------------------------------------------------------
+class RevealMobileForm(OurMessagesForm):
+    connection_id = forms.IntegerField(label=_("Vendor account"), min_value=1, max_value=2**31 - 1)
+    member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)
+
+
+# --- member history and shop ledger -------------------------------------------------------------------------
 PERIOD_CHOICES = [
     ("today", _("Today")),
     ("7d", _("Last 7 days")),
@@ -176,18 +168,15 @@ class HistoryFilterForm(PagedForm):
     field_order = ["period", "start", "end", "direction", "type_code"]
 
     def __init__(self, data: Any = None, *, profile: VendorProfile, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
+        super().__init__(data, max_page_size=profile.max_page_size, **kwargs)
         if self.is_bound and not self.data.get("period"):
-            # The form is always bound (to the query string): show the period actually applied. Dates without a
-            # period (a hand-made link) mean those dates, not the default period.
+            # Show the period actually applied; dates without a period (a hand-made link) mean those dates.
             self.data["period"] = "custom" if self.data.get("start") or self.data.get("end") else self.default_period
         elif self.is_bound and self.data.get("period") != "custom":
-            # A preset period wins over dates sent with it; the date fields are cleared so as not to show dates
-            # that were not applied.
+            # A preset period wins over dates sent with it: those are not shown, as they were not applied.
             self.data.pop("start", None)
             self.data.pop("end", None)
         self.profile = profile
-        self.setup_paging(profile.max_page_size)
         directions = [d for d in Direction if d in profile.history_directions]
         if directions:
             self.fields["direction"].choices = [("", _("All")), *((d.value, DIRECTION_LABELS[d]) for d in directions)]
@@ -196,40 +185,30 @@ class HistoryFilterForm(PagedForm):
         if not profile.history_type_filter:
             del self.fields["type_code"]
 
-    def clean_period(self) -> str:
-        return self.cleaned_data.get("period") or self.default_period
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         period = cleaned.get("period") or self.default_period
         today = shanghai_today()
-        start_day: date | None
-        end_day: date | None
         if period in PERIOD_DAYS_BEFORE_TODAY:
             start_day, end_day = today - timedelta(days=PERIOD_DAYS_BEFORE_TODAY[period]), today
         elif period == "month":
             start_day, end_day = today.replace(day=1), today
         else:
-            start_day, end_day = cleaned.get("start"), cleaned.get("end")
+            start_day, end_day = cleaned.get("start"), cleaned.get("end") or today
             if start_day is None and "start" not in self.errors:
                 self.add_error("start", _("Choose the first day of the custom period."))
-                return cleaned
-            end_day = end_day or today
-        if start_day is None or end_day is None:
-            return cleaned
-        if end_day < start_day:
-            self.add_error("end", _("The end date is before the start date."))
+        if start_day is None:
             return cleaned
         limit = self.profile.max_history_days
-        if limit is not None and (day_end(end_day) - day_start(start_day)) > timedelta(days=limit):
+        if end_day < start_day:
+            self.add_error("end", _("The end date is before the start date."))
+        elif limit is not None and (day_end(end_day) - day_start(start_day)) > timedelta(days=limit):
             self.add_error("end", _("This vendor can search at most %(days)s days at a time.") % {"days": limit})
-            return cleaned
-        cleaned["start_at"] = day_start(start_day)
-        cleaned["end_at"] = day_end(end_day)
+        else:
+            cleaned["start_at"], cleaned["end_at"] = day_start(start_day), day_end(end_day)
         return cleaned
 
     def to_query(self) -> HistoryQuery:
-        """What a valid form asks of the vendor."""
         data = self.cleaned_data
         return HistoryQuery(
             start=data["start_at"],
@@ -241,33 +220,26 @@ class HistoryFilterForm(PagedForm):
         )
 
 
-class ShopLedgerForm(HistoryFilterForm):
-    connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
+class ShopLedgerForm(ConnectionChoiceForm, HistoryFilterForm):
     member_id = forms.CharField(label=_("Member id"), required=False, max_length=64, strip=True)
     mobile = forms.CharField(label=_("Mobile"), required=False, max_length=11, strip=True)
 
     default_period = "7d"
-
-    def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
-        # Fields in reading order: the connection first.
-        self.order_fields(["connection", "period", "start", "end", "type_code", "member_id", "mobile"])
+    field_order = ["connection", "period", "start", "end", "type_code", "member_id", "mobile", "direction", "page"]
 
     def clean_mobile(self) -> str:
-        value = self.cleaned_data.get("mobile", "")
+        value = self.cleaned_data["mobile"]
         if value and not _MOBILE.fullmatch(value):
             raise forms.ValidationError(_("A mobile number has 11 digits and starts with 1."))
         return value
 
     def clean_member_id(self) -> str:
-        value = self.cleaned_data.get("member_id", "")
+        value = self.cleaned_data["member_id"]
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
             raise forms.ValidationError(_("A member id holds letters, digits, _ and - only."))
         return value
 
     def to_query(self) -> LedgerQuery:
-        """What a valid form asks of the vendor."""
         history = asdict(super().to_query())
         return LedgerQuery(**history, member_id=self.cleaned_data["member_id"], mobile=self.cleaned_data["mobile"])
 
@@ -281,15 +253,11 @@ SORT_CHOICES = [
 ORDER_CHOICES = [("desc", _("Highest first")), ("asc", _("Lowest first"))]
 
 
-def split_member_ids(text: str) -> list[str]:
-    """Pasted ids split on commas (also Chinese ones), semicolons and whitespace; duplicates dropped."""
-    return list(dict.fromkeys(part for part in _ID_SEPARATORS.split(text) if part))
-
-
-class RankingsForm(PagedForm):
-    connection = forms.TypedChoiceField(label=_("Vendor account"), required=False, coerce=int, empty_value=None)
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
-    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+class RankingsForm(ConnectionChoiceForm):
+    sort = forms.TypedChoiceField(
+        label=_("Sort by"), choices=SORT_CHOICES, required=False, coerce=RankingField, empty_value=RankingField.TOTAL
+    )
+    order = forms.TypedChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False, empty_value="desc")
     start = date_field(_("First earned from"))
     end = date_field(_("First earned to"))
     ids = forms.CharField(
@@ -299,32 +267,20 @@ class RankingsForm(PagedForm):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Optional: paste user ids, one per line")}),
     )
 
-    def __init__(self, data: Any = None, *, connection_choices: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
-        # Fields in reading order: which connection and how sorted first, rows per page last.
-        self.order_fields(["connection", "sort", "order", "start", "end", "ids", "page_size"])
-
-    def clean_sort(self) -> RankingField:
-        return RankingField(self.cleaned_data.get("sort") or RankingField.TOTAL.value)
-
-    def clean_order(self) -> str:
-        return self.cleaned_data.get("order") or "desc"
+    field_order = ["connection", "sort", "order", "start", "end", "ids", "page_size", "page"]
 
     def clean_ids(self) -> tuple[str, ...] | None:
-        ids = split_member_ids(self.cleaned_data.get("ids", ""))
-        if not ids:
-            return None
+        # Duplicates dropped, the first kept.
+        ids = list(dict.fromkeys(part for part in _ID_SEPARATORS.split(self.cleaned_data["ids"]) if part))
         if len(ids) > MAX_RANKING_IDS:
             raise forms.ValidationError(
                 _("At most %(count)s member ids at a time.") % {"count": MAX_RANKING_IDS}, code="too_many"
             )
-        too_long = [value for value in ids if len(value) > MAX_ID_LENGTH]
-        if too_long:
+        if any(len(value) > MAX_ID_LENGTH for value in ids):
             raise forms.ValidationError(
                 _("A member id has at most %(length)s characters.") % {"length": MAX_ID_LENGTH}, code="too_long"
             )
-        return tuple(ids)
+        return tuple(ids) or None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -334,7 +290,6 @@ class RankingsForm(PagedForm):
         return cleaned
 
     def to_query(self) -> RankingQuery:
-        """What a valid form asks of the vendor."""
         data = self.cleaned_data
         return RankingQuery(
             sort_field=data["sort"],
@@ -345,8 +300,3 @@ class RankingsForm(PagedForm):
             page=data["page"],
             page_size=data["page_size"],
         )
-
-
-class RevealMobileForm(OurMessagesForm):
-    connection_id = forms.IntegerField(label=_("Vendor account"), min_value=1, max_value=2**31 - 1)
-    member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)

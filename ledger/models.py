@@ -1,5 +1,3 @@
-"""What the database holds for the ledger: the role permissions, never vendor data."""
-
 from __future__ import annotations
 
 from django.db import models
@@ -7,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LedgerPermissions(models.Model):
-    """Holds the role permissions (see pointsadmin/roles.py); it has no table."""
+    """Holds the role permissions (see pointsadmin/roles.py); it has no table: the ledger stores no vendor data."""
 
     class Meta:
         managed = False

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
+from operator import attrgetter
 from typing import Any
 
 from connections.clients import connection_client
 from connections.models import VendorConnection
-from ledger.services.members import all_rows
-from vendors.results import (
-    LedgerQuery,
-    MemberBalance,
-    PointsTransaction,
-    RankingField,
-    RankingQuery,
-    ResultPage,
-)
+from vendors.results import LedgerQuery, MemberBalance, PointsTransaction, RankingQuery, ResultPage
 
 
 # --- rankings ---------------------------------------------------------------------------------------------------
-def _sort_value(balance: MemberBalance, field: RankingField) -> Decimal | None:
-    return {RankingField.TOTAL: balance.total, RankingField.AVAILABLE: balance.available}.get(field, balance.frozen)
-
-
 def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
     start, end, earned = query.first_earned_start, query.first_earned_end, balance.first_earned_at
     if start is None and end is None:
@@ -32,36 +21,24 @@ def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
     return earned is not None and (start is None or earned >= start) and (end is None or earned <= end)
 
 
-def _balances_of_ids(connection: VendorConnection, query: RankingQuery) -> list[MemberBalance]:
+def balances_of_ids(*, connection: VendorConnection, query: RankingQuery) -> list[MemberBalance]:
     """The pasted ids' balances, filtered and sorted here (balances_by_ids does neither); unknown values last."""
-    client = connection_client(connection)
-    balances = client.balances_by_ids(member_ids=list(query.member_ids or ()))
+    value = attrgetter(query.sort_field.value)  # a RankingField is named after its MemberBalance attribute
+    balances = connection_client(connection).balances_by_ids(member_ids=list(query.member_ids or ()))
     found = [b for b in balances if _within_first_earned(b, query)]
-    known = [b for b in found if _sort_value(b, query.sort_field) is not None]
-    unknown = [b for b in found if _sort_value(b, query.sort_field) is None]
-    known.sort(key=lambda b: (_sort_value(b, query.sort_field), b.member_id), reverse=query.descending)
-    return known + unknown
+    known = sorted(
+        (b for b in found if value(b) is not None), key=lambda b: (value(b), b.member_id), reverse=query.descending
+    )
+    return known + [b for b in found if value(b) is None]
 
 
 def ranking_page(*, connection: VendorConnection, query: RankingQuery) -> ResultPage[MemberBalance]:
     """One page of the ranking; with pasted ids, their balances paged here."""
     if query.member_ids is not None:
-        balances = _balances_of_ids(connection, query)
+        balances = balances_of_ids(connection=connection, query=query)
         start = (query.page - 1) * query.page_size
         return ResultPage(tuple(balances[start : start + query.page_size]), query.page, query.page_size, len(balances))
     return connection_client(connection).balance_ranking(query=query)
-
-
-def ranking_rows(*, connection: VendorConnection, query: RankingQuery) -> Iterator[tuple[int, MemberBalance]]:
-    """Every ranked balance with its rank, fetched a vendor page at a time."""
-    if query.member_ids is not None:
-        yield from enumerate(_balances_of_ids(connection, query), start=1)
-        return
-    client = connection_client(connection)
-    rows = all_rows(
-        lambda page_query: client.balance_ranking(query=page_query), query, page_size=client.profile.max_page_size
-    )
-    yield from enumerate(rows, start=1)
 
 
 # --- shop ledger ------------------------------------------------------------------------------------------------
@@ -89,15 +66,10 @@ TOTALS_CONTEXT = Context(prec=120)
 
 
 def period_totals(rows: Iterable[PointsTransaction]) -> PeriodTotals:
-    earned, redeemed = Decimal(0), Decimal(0)
+    changes = [row.change for row in rows if row.change.is_finite()]
     with localcontext(TOTALS_CONTEXT):
-        for row in rows:
-            if not row.change.is_finite():
-                continue
-            if row.change > 0:
-                earned += row.change
-            else:
-                redeemed -= row.change
+        earned = sum((change for change in changes if change > 0), Decimal(0))
+        redeemed = -sum((change for change in changes if change <= 0), Decimal(0))
     return PeriodTotals(earned=earned, redeemed=redeemed)
 
 

@@ -1,15 +1,11 @@
-"""Selectors of the member pages: which connections can look an identifier up, one member's panel, balance
-and history, and every page of a history for exports. Views call these; these call vendor clients.
-
-A member is resolved once per request into a VendorMember (the connection, its client and how the vendor
-knows the member); the selectors below take that and nothing else.
-"""
+"""Selectors of the member pages. A member is resolved once per request into a VendorMember (the connection,
+its client and how the vendor knows the member); the selectors take that and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 from django.utils.translation import gettext
 
@@ -19,27 +15,13 @@ from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile, cjk_spaced, spoken_list
 from vendors.calls import call_vendors_concurrently
 from vendors.exceptions import VendorError
-from vendors.paging import distinct_records, pinned_to_now
 from vendors.parsing import mainland_mobile
 from vendors.registry import vendor_profiles
-from vendors.results import (
-    HistoryQuery,
-    LookupKind,
-    MemberBalance,
-    MemberRef,
-    MemberSummary,
-    PointsTransaction,
-    ResultPage,
-)
+from vendors.results import HistoryQuery, LookupKind, MemberBalance, MemberRef, MemberSummary, PointsTransaction
 
 # A lookup panel shows the balance and the newest few transactions.
 PANEL_QUERY = HistoryQuery(page=1, page_size=5)
 MAX_IDENTIFIER_LENGTH = 100
-# Bounds an export of a vendor that keeps saying "there is a next page".
-MAX_EXPORT_PAGES = 10_000
-
-Q = TypeVar("Q")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,18 +43,10 @@ def lookup_hint() -> str:
     return spoken_list(list(dict.fromkeys(labels)))
 
 
-@dataclass(frozen=True)
-class VendorSearches:
-    """What one vendor finds members by, for the search box's help."""
-
-    vendor_name: str
-    found_by: str
-
-
-def searches_by_vendor() -> list[VendorSearches]:
+def searches_by_vendor() -> list[dict[str, str]]:
     """Each vendor with member data and what it finds members by ("Xiaoe-tech: user id or mobile number")."""
     return [
-        VendorSearches(vendor_name=str(profile.display_name), found_by=profile.found_by)
+        {"vendor_name": str(profile.display_name), "found_by": profile.found_by}
         for profile in vendor_profiles()
         if profile.offers_member_data
     ]
@@ -95,9 +69,8 @@ class NotAsked:
 
 @dataclass(frozen=True)
 class LookupPlan:
-    """Which connections a search asks, and which it skips and why (a mobile number is not sent to a vendor
-    that knows members by openid only): the page names those, so that their absence is not read as "not a
-    member there"."""
+    """Which connections a search asks, and which it skips (named on the page, so that their absence is not read
+    as "not a member there")."""
 
     vendor_members: list[VendorMember]
     not_asked: list[NotAsked]
@@ -109,12 +82,9 @@ class LookupPlan:
 
 def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupPlan:
     """`identifier` at each enabled connection that can look it up, in display order, and the other connections
-    with member data; narrowed to `connection_id` if given (and then none is named as skipped).
-
-    An identifier in a form only one vendor issues (its profile's exclusive identifiers) is asked of that
-    vendor's connections alone."""
-    asked, not_asked = [], []
-    candidates = []
+    with member data; narrowed to `connection_id` if given (then none is named as skipped). An identifier in a
+    form only one vendor issues (its profile's exclusive identifiers) is asked of that vendor alone."""
+    asked, not_asked, candidates = [], [], []
     for connection in enabled_connections():
         profile = connection_profile(connection)
         if profile is None or not profile.offers_member_data or connection_id not in (None, connection.pk):
@@ -150,7 +120,6 @@ class MemberPanel:
 
     @property
     def error_message(self) -> str:
-        """The one sentence the panel shows for its failure, naming the vendor, in the reader's language."""
         return self.error.reader_message(self.connection.vendor_display) if self.error is not None else ""
 
     @property
@@ -164,44 +133,34 @@ class MemberPanel:
     def found(self) -> bool:
         return self.balance is not None or bool(self.transactions)
 
+    def _first(self, attribute: str) -> str:
+        values = (getattr(item, attribute) for item in (self.balance, *self.transactions) if item is not None)
+        return next((value for value in values if value), "")
+
     @property
     def member_id(self) -> str:
-        """The id of the member page: the vendor's own member id when the search was by mobile."""
-        if self.member.kind == LookupKind.MOBILE:
-            for item in (self.balance, *self.transactions):
-                if item is not None and item.member_id:
-                    return item.member_id
-            return ""  # never a link carrying the mobile itself
-        return self.member.value
+        """The id of the member page: the vendor's own member id when the search was by mobile (never a link
+        carrying the mobile itself)."""
+        return self._first("member_id") if self.member.kind == LookupKind.MOBILE else self.member.value
 
     @property
     def mobile(self) -> str:
         """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
-        for item in (self.balance, *self.transactions):
-            if item is not None and item.mobile:
-                return item.mobile
-        if self.member.kind == LookupKind.MOBILE and self.found:
-            return mainland_mobile(self.member.value) or ""
-        return ""
-
-
-def _panel(vendor_member: VendorMember, summary: MemberSummary) -> MemberPanel:
-    parts = [summary.balance] if summary.history is None else [summary.balance, summary.history]
-    error = next((part.error for part in parts if part.error is not None), None)
-    if error is not None:
-        return MemberPanel(vendor_member.connection, vendor_member.member, error=error)
-    transactions = summary.history.value.items[: PANEL_QUERY.page_size] if summary.history is not None else ()
-    return MemberPanel(
-        vendor_member.connection, vendor_member.member, balance=summary.balance.value, transactions=transactions
-    )
-
-
-def _panel_summary(vendor_member: VendorMember) -> Callable[[], MemberSummary]:
-    return lambda: vendor_member.client.member_summary(member=vendor_member.member, query=PANEL_QUERY)
+        if mobile := self._first("mobile"):
+            return mobile
+        found_by_mobile = self.member.kind == LookupKind.MOBILE and self.found
+        return (mainland_mobile(self.member.value) or "") if found_by_mobile else ""
 
 
 def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
-    return _panel(vendor_member, _panel_summary(vendor_member)())
+    connection, member = vendor_member.connection, vendor_member.member
+    summary = vendor_member.client.member_summary(member=member, query=PANEL_QUERY)
+    parts = [summary.balance] if summary.history is None else [summary.balance, summary.history]
+    error = next((part.error for part in parts if part.error is not None), None)
+    if error is not None:
+        return MemberPanel(connection, member, error=error)
+    transactions = summary.history.value.items[: PANEL_QUERY.page_size] if summary.history is not None else ()
+    return MemberPanel(connection, member, balance=summary.balance.value, transactions=transactions)
 
 
 _PANEL_ORDER = {"found": 0, "error": 1, "missing": 2}
@@ -210,18 +169,15 @@ _PANEL_ORDER = {"found": 0, "error": 1, "missing": 2}
 def member_panels(*, vendor_members: list[VendorMember]) -> list[MemberPanel]:
     """Every connection's panel, the vendors called at once (the page without JavaScript): those that found the
     member first, then those that failed, then those that do not have the member, each group in display order."""
-    outcomes = call_vendors_concurrently(
-        {index: _panel_summary(vendor_member) for index, vendor_member in enumerate(vendor_members)}
-    )
-    # A summary holds its vendors' errors in its parts: its own outcome is always a value.
-    panels = [_panel(vendor_member, outcomes[index].value) for index, vendor_member in enumerate(vendor_members)]
-    return sorted(panels, key=lambda panel: _PANEL_ORDER[panel.state])
+    calls = {index: partial(member_panel, vendor_member=each) for index, each in enumerate(vendor_members)}
+    outcomes = call_vendors_concurrently(calls)
+    # A panel holds its vendor's errors: its own outcome is always a value.
+    return sorted((outcome.value for outcome in outcomes.values()), key=lambda panel: _PANEL_ORDER[panel.state])
 
 
 def member_mobile(*, vendor_member: VendorMember) -> str:
-    """The member's mobile as the vendor has it ("" when unknown); raises VendorError.
-
-    The balance alone first (a vendor may look the contact up only then, as Xiaoe does), else the panel's rows."""
+    """The member's mobile as the vendor has it ("" when unknown); raises VendorError. The balance alone first (a
+    vendor may look the contact up only then, as Xiaoe does), else the panel's rows."""
     summary = vendor_member.client.member_summary(member=vendor_member.member, query=None)
     if summary.balance.error is not None:
         raise summary.balance.error
@@ -253,35 +209,12 @@ class RecentLookup:
     searchable: bool
 
 
-# --- the member page -------------------------------------------------------------------------------------------
+# --- the member page ----------------------------------------------------------------------------------------------
 def member_page(*, vendor_member: VendorMember, query: HistoryQuery | None) -> MemberSummary:
     """Balance and one page of history; `query` None: the filters were refused, and no history is asked for."""
     return vendor_member.client.member_summary(member=vendor_member.member, query=query)
 
 
-def all_rows(fetch: Callable[[Q], ResultPage[T]], query: Q, *, page_size: int) -> Iterator[T]:
-    """The items of `query`'s pages 1, 2, … of `page_size` rows (its own page ignored), fetched lazily until the
-    vendor has no next page (or sends an empty one)."""
-    for number in range(1, MAX_EXPORT_PAGES + 1):
-        page = fetch(replace(query, page=number, page_size=page_size))
-        yield from page.items
-        if not page.items or not page.has_next:
-            return
-
-
-def member_history_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> Iterator[PointsTransaction]:
-    """Every transaction matching `query`, at the vendor's largest page size, up to the moment the export
-    starts and each once (vendors.paging)."""
-    client, member = vendor_member.client, vendor_member.member
-    rows = all_rows(
-        lambda page_query: client.member_history(member=member, query=page_query),
-        pinned_to_now(query),
-        page_size=vendor_member.profile.max_page_size,
-    )
-    return distinct_records(rows)
-
-
-# --- the member page: what a period holds (its chart and totals) and whether the member exists ------------------------
 # The chart and totals read the period at the vendor's largest page size, at most this many pages (500 rows at
 # 100 a page): a bound on the calls one page view costs; beyond it the chart says it shows the latest rows.
 MAX_PERIOD_PAGES = 5
@@ -297,8 +230,7 @@ class PeriodRows:
 
 def period_rows(*, vendor_member: VendorMember, query: HistoryQuery) -> PeriodRows:
     """`query`'s rows from its first page on, at most MAX_PERIOD_PAGES vendor pages; raises VendorError."""
-    client, member = vendor_member.client, vendor_member.member
-    size = vendor_member.profile.max_page_size
+    client, member, size = vendor_member.client, vendor_member.member, vendor_member.profile.max_page_size
     rows: list[PointsTransaction] = []
     for number in range(1, MAX_PERIOD_PAGES + 1):
         page = client.member_history(member=member, query=replace(query, page=number, page_size=size))
@@ -312,9 +244,8 @@ def member_unknown(summary: MemberSummary) -> bool:
     """Whether the vendor said it does not know the member: no balance and no records, and no error that would
     leave that unsaid. Each vendor's "no balance" means unknown: Kingdee has no row of the member ever (its balance
     is the newest row's), Xiaoe's balance list leaves the user out, Xinyue answers no data or no amount."""
-    if not summary.balance.ok or summary.balance.value is not None:
-        return False
     history = summary.history
-    if history is None:
-        return True
-    return history.ok and history.value is not None and not history.value.items and history.value.page == 1
+    no_records = history is None or (
+        history.ok and history.value is not None and not history.value.items and history.value.page == 1
+    )
+    return summary.balance.ok and summary.balance.value is None and no_records

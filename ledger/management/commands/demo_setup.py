@@ -11,6 +11,7 @@ from django.db import transaction
 
 from connections.models import VendorConnection
 from pointsadmin import roles
+from sandbox.demo import DEMO_CONNECTIONS
 
 # Demo log-ins, printed by the command and listed in the README; `--password` overrides them.
 DEMO_USERS = [("support", roles.SUPPORT), ("manager", roles.MANAGER), ("admin", roles.ADMIN)]
@@ -26,10 +27,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_setup creates well-known passwords: it runs only with DEBUG=true.")
-        try:
-            from sandbox.demo import DEMO_CONNECTIONS
-        except ImportError as error:
-            raise CommandError(f"the vendor sandbox is not available: {error}") from None
         sandbox_url = options["sandbox_url"].rstrip("/")
         with transaction.atomic():
             for username, role in DEMO_USERS:
