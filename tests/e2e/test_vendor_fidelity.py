@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from connections.clients import connection_client
-from ledger.services.members import VendorMember, member_history_rows, member_page
+from ledger.services.members import VendorMember, member_page
 from sandbox.data import BEIJING
 from sandbox.demo import DEMO_IDENTIFIERS
 from sandbox.testing import SandboxHandle, running_sandbox
@@ -88,12 +88,18 @@ def test_a_year_of_xiaoe_flows_read_page_after_page_by_one_client_walks_each_mon
     sandbox.reset()
     connection = make_connection("xiaoe", base_url=sandbox.base_url)
     member = sandbox.state.datasets["xiaoe"].by_id[DEMO_IDENTIFIERS["xiaoe_user_id_10k"]]
-    vendor_member = VendorMember(
-        connection, connection_client(connection), MemberRef(LookupKind.USER_ID, member.member_id)
-    )
+    client, ref = connection_client(connection), MemberRef(LookupKind.USER_ID, member.member_id)
     now = timezone.now()
-    query = HistoryQuery(start=now - timedelta(days=365), end=now)
-    assert len(list(member_history_rows(vendor_member=vendor_member, query=query))) == 10_000
+    size = client.profile.max_page_size
+    rows: list = []
+    for number in range(1, 200):
+        page = client.member_history(
+            member=ref, query=HistoryQuery(start=now - timedelta(days=365), end=now, page=number, page_size=size)
+        )
+        rows += page.items
+        if not page.has_next:
+            break
+    assert len({row.record_id for row in rows}) == len(rows) == 10_000
     calls, pages = sandbox.counters()[FLOW_LIST], _pages_per_month(member)
     assert calls <= pages + 12, f"{calls} flow.list calls for {pages} pages"
 
