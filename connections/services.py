@@ -27,8 +27,7 @@ from connections.addresses import AddressProblem, destination_problem
 from connections.clients import connection_client
 from connections.fields import DecryptionFailed, multi_fernet
 from connections.models import VendorConnection, base_url_origin
-from pointsadmin import roles
-from vendors.exceptions import VendorAuthError, VendorError
+from vendors.exceptions import VendorError
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -226,21 +225,6 @@ def connection_test(*, connection: VendorConnection, user: User, via: str = "") 
     for name, value in last_test.items():
         setattr(connection, name, value)
     return ok
-
-
-# What support staff read where a connection that failed its last test would have answered (issue 18):
-# not the vendor's error, which is about credentials only an admin can fix.
-UNAVAILABLE_TO_STAFF = _("This vendor is temporarily unavailable.")
-
-
-def vendor_error_message(*, connection: VendorConnection, error: VendorError, user: User) -> str:
-    """The text a person reads where `connection` did not answer: admins get the vendor's reason; others read
-    "temporarily unavailable" for a failing connection or a credentials error (only an admin can fix those)."""
-    if user is not None and user.has_perm(roles.PERM_MANAGE_CONNECTIONS):
-        return error.user_message()
-    if connection.failing or isinstance(error, VendorAuthError):
-        return str(UNAVAILABLE_TO_STAFF)
-    return error.user_message()
 
 
 def connection_health() -> dict[str, int]:

@@ -65,8 +65,8 @@ def _tested_after_saving(request: HttpRequest, connection: VendorConnection) -> 
     messages.error(
         request,
         _(
-            "“%(name)s” is saved, but the vendor did not accept it. Until a test passes, support staff see "
-            "this vendor as temporarily unavailable. Reason: %(message)s"
+            "“%(name)s” is saved, but the vendor did not accept it. Until a test passes, support staff cannot see "
+            "this vendor's data. Reason: %(message)s"
         )
         % {"name": name, "message": connection.last_test_message},
     )

@@ -121,7 +121,7 @@ class Command(BaseCommand):
             self.stdout.write(added)
             raise CommandError(
                 _(
-                    "The vendor did not accept it. Support staff see it as temporarily unavailable until "
+                    "The vendor did not accept it. Support staff cannot see its data until "
                     "`manage.py connection test %(id)s` passes. Reason: %(message)s"
                 )
                 % {"message": connection.last_test_message, "id": connection.pk}
