@@ -59,10 +59,9 @@ BALANCES_PATH = "/xe.account.info.batch/1.0.0"
 FLOW_PATH = "/xe.account.flow.list/1.0.0"
 USER_INFO_PATH = "/xe.user.info.get/1.0.0"
 
-# What xe.user.info.get is asked to return (field_list is required, VENDORS.md §2). The docs write it as
-# "{...}" without its contents: sent as a list of field names (unconfirmed; change it here if the live
-# server wants an object).
-USER_FIELDS = ["phone", "nickname", "name", "is_seal"]
+# xe.user.info.get's required field_list (VENDORS.md §2) is written "{...}" in the docs: sent as a list of
+# names (unconfirmed; change it here if the live server wants an object).
+USER_FIELDS = ["phone", "nickname", "name"]
 # Unconfirmed (VENDORS.md §2): how the vendor says "no such user" is not documented. A non-zero code whose
 # text says the user does not exist is read as "not found", like an empty reply; any other code is an error.
 _NO_USER_TEXT = re.compile(r"(?i)不存在|未找到|not (?:exist|found)|no such user")
@@ -71,9 +70,6 @@ _NO_USER_TEXT = re.compile(r"(?i)不存在|未找到|not (?:exist|found)|no such
 # The table is the normative part; if the live server turns out to want the example's spelling, change it here.
 ACCOUNT_TYPE = "INTEGRAL"
 
-# The token-expired code is unknown (VENDORS.md §2): a non-zero code whose text is about the token is taken
-# as one, and gets the refresh-once-and-retry-once treatment.
-_TOKEN_ERROR_TEXT = re.compile(r"(?i)token|令牌")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 # sort_rule per field: (descending, ascending); absent = id descending (the doc's request table).
@@ -85,12 +81,9 @@ _FLOW_TYPE_CODES = {direction: code for code, direction in _FLOW_TYPES.items()}
 
 @dataclass(frozen=True)
 class XiaoeUser:
-    """A user as xe.user.info.get describes them."""
-
     user_id: str
     phone: str
     name: str
-    status: int | None  # is_seal: -1 deleted, 0 normal, 1 banned, -2 deleting, 3 not activated
 
 
 def _with_user(summary: MemberSummary, user: XiaoeUser | None, connection_id: int) -> MemberSummary:
@@ -144,11 +137,11 @@ class XiaoeClient(CodeMessageClient):
     )
     # 500 calls per 10 s per app (the doc's 频率限制), for all our workers together.
     rate_limit = RateLimit(calls=500, period_seconds=10)
-    # xe.user.info.get has a limit of its own: 3,000 calls per 10 s (VENDORS.md §2).
-    user_info_rate_limit = RateLimit(calls=3000, period_seconds=10)
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
-    token_error_text = _TOKEN_ERROR_TEXT
+    # The token-expired code is unknown (VENDORS.md §2): a non-zero code whose text is about the token is taken
+    # as one, and gets the refresh-once-and-retry-once treatment.
+    token_error_text = re.compile(r"(?i)token|令牌")
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
@@ -181,16 +174,14 @@ class XiaoeClient(CodeMessageClient):
     def test_connection(self) -> str:
         self.tokens.get()
         # One cheap read: the first row of the all-users balance list.
-        data = self._post(BALANCES_PATH, {"user_ids": None, "page": "1", "page_size": "1"})
-        _rows, total = self._balances_reply(data)
+        _balances, total, _last_page = self._balances_page({"user_ids": None}, 1, 1)
         if total is None:
             return gettext("Token accepted; the balance list answered.")
         return gettext("Token accepted; %(count)s members have a points account.") % {"count": total}
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        """By mobile: the user xe.user.info.get finds, then that user's balance and history. By user id: the
-        balance and history with, at the same time, the user's phone and name (the member page shows the mobile
-        masked, with its reveal)."""
+        # By mobile, the user is found first. By user id, the user's phone and name are asked at the same time as
+        # the balance and history: the member page shows the mobile (masked, with its reveal).
         if member.kind != LookupKind.MOBILE:
             return self._summary_by_user_id(member, query)
         try:
@@ -220,8 +211,8 @@ class XiaoeClient(CodeMessageClient):
         return _with_user(summary, user.value, self.config.id) if summary.balance.value is not None else summary
 
     def user_by_mobile(self, mobile: str) -> XiaoeUser | None:
-        """The user whose phone is `mobile`, or None. The docs warn that a phone may be stored with its country
-        code ("+86-139…"): both forms are tried, and the phone the reply carries must be the same number."""
+        # The docs warn that a phone may be stored with its country code ("+86-139…"): both forms are tried, and
+        # the phone the reply carries must be the same number.
         digits = mainland_mobile(mobile)
         if digits is None:
             return None
@@ -233,36 +224,30 @@ class XiaoeClient(CodeMessageClient):
 
     def user_info(self, identifier: Mapping[str, Any]) -> XiaoeUser | None:
         """xe.user.info.get with one identifier (`{"user_id": …}` or `{"data": {"phone": …}}`); None: no such user."""
-        body: dict[str, Any] = dict(identifier)
-        body["data"] = {**body.get("data", {}), "field_list": USER_FIELDS}
-        try:
-            data = self._post_user_info(body)
-        except VendorRejected as error:
-            if _NO_USER_TEXT.search(error.message):
-                return None
-            raise
-        return self._user(data)
-
-    def _post_user_info(self, body: Mapping[str, Any]) -> Any:
-        # Its own rate limit (3,000 per 10 s), not a slot of the 500 the balance and flow calls share.
+        body = {**identifier, "data": {**identifier.get("data", {}), "field_list": USER_FIELDS}}
+        # Its own rate limit, 3,000 calls per 10 s (VENDORS.md §2), not a slot of the 500 the other calls share.
         if self._user_info_limiter is None:
-            self._user_info_limiter = CacheRateLimiter(
-                scope=f"{self.rate_limit_scope()}:user_info", limit=self.user_info_rate_limit, vendor=self.vendor
-            )
+            limit = RateLimit(calls=3000, period_seconds=10)
+            scope = f"{self.rate_limit_scope()}:user_info"
+            self._user_info_limiter = CacheRateLimiter(scope=scope, limit=limit, vendor=self.vendor)
         self._user_info_limiter.acquire()
 
         def call(token: str) -> Any:
-            json, _headers = self.authorised(body, token)
             return self.send(
                 "POST",
                 USER_INFO_PATH,
-                json=json,
+                json=self.authorised(body, token)[0],
                 unwrap=lambda payload: self._unwrap(payload, token),
                 rate_limited=False,
                 hide=(token,),
             )
 
-        return self.with_token(call)
+        try:
+            return self._user(self.with_token(call))
+        except VendorRejected as error:
+            if _NO_USER_TEXT.search(error.message):
+                return None
+            raise
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
         balances = self.balances_by_ids(member_ids=[self._user_id(member)])
@@ -279,10 +264,9 @@ class XiaoeClient(CodeMessageClient):
             # documented 100, the following pages are read too (bounded by the chunk size).
             page, last_page = 1, 1
             while page <= last_page and page <= len(chunk):
-                balances, _total, data = self._balances_page({"user_ids": chunk}, page, len(chunk))
+                balances, _total, last_page = self._balances_page({"user_ids": chunk}, page, len(chunk))
                 for balance in balances:
                     found.setdefault(balance.member_id, balance)
-                last_page = self._last_page(data)
                 page += 1
         return [found[member_id] for member_id in wanted if member_id in found]
 
@@ -311,7 +295,7 @@ class XiaoeClient(CodeMessageClient):
                 body["create_time_end"] = shanghai_text(query.first_earned_end)
         except ValueError as err:
             raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor) from err
-        items, total, _data = self._balances_page(body, query.page, query.page_size)
+        items, total, _last_page = self._balances_page(body, query.page, query.page_size)
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
@@ -401,29 +385,20 @@ class XiaoeClient(CodeMessageClient):
 
     # --- parsing ------------------------------------------------------------------------------------
     def _user(self, data: Any) -> XiaoeUser | None:
-        """The user in an xe.user.info.get reply, read leniently (its shape beyond data.user_id is unconfirmed,
-        VENDORS.md §2): the fields at data's top level or in a nested user object, or the first of a list."""
+        # Read leniently (the reply's shape beyond data.user_id is unconfirmed, VENDORS.md §2): the fields at data's
+        # top level or in a nested user object, or the first of a list.
         if isinstance(data, list):
             data = data[0] if data else None
         if not isinstance(data, dict):
             return None
         places = [data, *(data[key] for key in ("user_info", "user", "info") if isinstance(data.get(key), dict))]
 
-        def first(name: str, default: Any) -> Any:
-            return next((place.get(name) for place in places if place.get(name) not in (None, "")), default)
-
         def field(name: str) -> str:
-            return as_text(first(name, ""), ("data", name), vendor=self.vendor)
+            value = next((place[name] for place in places if place.get(name) not in (None, "")), "")
+            return as_text(value, ("data", name), vendor=self.vendor)
 
         user_id = field("user_id")
-        if not user_id:
-            return None
-        return XiaoeUser(
-            user_id=user_id,
-            phone=field("phone"),
-            name=field("name") or field("nickname"),
-            status=as_optional_int(first("is_seal", None), ("data", "is_seal"), vendor=self.vendor),
-        )
+        return XiaoeUser(user_id, phone=field("phone"), name=field("name") or field("nickname")) if user_id else None
 
     def _user_id(self, member: MemberRef) -> str:
         if member.kind != LookupKind.USER_ID or not member.value.strip():
@@ -432,27 +407,18 @@ class XiaoeClient(CodeMessageClient):
 
     def _balances_page(
         self, body: Mapping[str, Any], page: int, size: int
-    ) -> tuple[list[MemberBalance], int | None, Any]:
-        """One page of xe.account.info.batch: its balances, the total it reports, and the reply's data."""
+    ) -> tuple[list[MemberBalance], int | None, int]:
+        """One page of xe.account.info.batch: its balances, the total it reports and its last page."""
         # page and page_size are strings in the doc's table and example.
         data = self._post(BALANCES_PATH, {**body, "page": str(page), "page_size": str(size)})
-        rows, total = self._balances_reply(data)
-        return [self._balance(row, index) for index, row in enumerate(rows)], total, data
-
-    def _balances_reply(self, data: Any) -> tuple[list[Any], int | None]:
         data = as_mapping(data, "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
-        page = data.get("page")
-        if page is None:
-            return rows, None
-        page = as_mapping(page, "data.page", vendor=self.vendor)
-        return rows, as_optional_int(page.get("total"), "data.page.total", vendor=self.vendor)
-
-    def _last_page(self, data: Any) -> int:
-        page = as_mapping(data, "data", vendor=self.vendor).get("page")
-        if not isinstance(page, dict):
-            return 1
-        return as_optional_int(page.get("last_page"), "data.page.last_page", vendor=self.vendor) or 1
+        paging = {} if data.get("page") is None else as_mapping(data["page"], "data.page", vendor=self.vendor)
+        return (
+            [self._balance(row, index) for index, row in enumerate(rows)],
+            as_optional_int(paging.get("total"), "data.page.total", vendor=self.vendor),
+            as_optional_int(paging.get("last_page"), "data.page.last_page", vendor=self.vendor) or 1,
+        )
 
     def _balance(self, row: Any, index: int) -> MemberBalance:
         where = f"data.list[{index}]"
