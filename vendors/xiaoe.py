@@ -299,18 +299,13 @@ class XiaoeClient(CodeMessageClient):
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
-        """One member's flows, newest first, across the calendar months of the query, filtered back to its dates.
+        """One member's flows, newest first. flow.list answers one calendar month per call, so the months are read
+        newest first as one list, filtered back to the dates asked (a month holds more than the range).
 
-        flow.list answers one month per call (year_month), so the months are read newest first as if they
-        were one list, by a _FlowWalk that remembers where it got to: the next page of the same query (an
-        export asking page 1, 2, 3… of one client) goes on from there, so a whole export reads every vendor
-        page once. Another page starts a new walk, which skips whole months by their totals (one call each)
-        where the query covers the month, and reads the others page by page (rows outside the dates are not
-        counted). Rows are dropped when outside the dates asked: a month holds more than the range.
-
-        total: exact once every month's count is known (the walk reached the end, or every month was asked and
-        covered); otherwise None (total_exact False), and the page offers "next" while pages are full, rather
-        than spending a call per month on a number.
+        A _FlowWalk remembers where it got to: the next page of the same query (an export's page 1, 2, 3…) goes on
+        from there, reading every vendor page once. Any other page starts a new walk, which skips the months the
+        dates cover whole by their totals. The total is exact once every month's count is known; until then the
+        page offers "next" while pages are full, rather than spend a call per month on a number.
         """
         self.check_history_query(query)
         user_id = self._user_id(member)
@@ -318,7 +313,7 @@ class XiaoeClient(CodeMessageClient):
         with self._walk_lock:
             walk = self._walk_to(user_id, query, (query.page - 1) * size)
             while len(walk.pending) < size and not walk.finished:
-                self._read_flow_page(walk, user_id, query)
+                self._read_flow_page(walk)
             items = walk.pending[:size]
             del walk.pending[:size]
             walk.position += len(items)
@@ -327,12 +322,11 @@ class XiaoeClient(CodeMessageClient):
 
     def _walk_to(self, user_id: str, query: HistoryQuery, wanted: int) -> _FlowWalk:
         """A walk whose next row is row `wanted` of the query's list (or that has run out before it)."""
-        key = (user_id, query.start, query.end, query.direction, query.page_size)
+        walked = replace(query, page=1)
         walk = self._walk
-        if walk is None or walk.key != key or walk.position > wanted:
+        if walk is None or (walk.user_id, walk.query) != (user_id, walked) or walk.position > wanted:
             months = _history_months(query)
-            covered = [_covers_month(query, year_month) for year_month in months]
-            walk = self._walk = _FlowWalk(key=key, months=months, covered=covered)
+            walk = self._walk = _FlowWalk(user_id, walked, months, [_covers_month(query, month) for month in months])
         while walk.position < wanted:
             if walk.pending:
                 skipped = min(len(walk.pending), wanted - walk.position)
@@ -340,48 +334,33 @@ class XiaoeClient(CodeMessageClient):
                 walk.position += skipped
             elif walk.finished:
                 break
-            elif walk.vendor_page == 1 and walk.jumpable and walk.month_covered:
-                self._jump_in_month(walk, user_id, query, wanted - walk.position)
             else:
-                self._read_flow_page(walk, user_id, query)
+                self._read_flow_page(walk, skip=wanted - walk.position)
         return walk
 
-    def _jump_in_month(self, walk: _FlowWalk, user_id: str, query: HistoryQuery, skip: int) -> None:
-        """Skip `skip` rows of a month the query covers whole (every row of it counts) with one call: the page
-        where row `skip` would be tells the month's total, and holds that row if the month has it."""
-        size = query.page_size
-        vendor_page = skip // size + 1
-        rows, total = self._flow_page(user_id, walk.month, query, vendor_page, size)
+    def _read_flow_page(self, walk: _FlowWalk, skip: int = 0) -> None:
+        """The walk's next vendor page. At the start of a month the dates cover whole (every row of it counts),
+        `skip` rows are skipped with one call: the page where row `skip` would be tells the month's total, and
+        holds that row if the month has it."""
+        size = walk.query.page_size
+        jump = skip > 0 and walk.vendor_page == 1 and walk.jumpable and walk.covered[walk.month_index]
+        vendor_page = skip // size + 1 if jump else walk.vendor_page
         before = (vendor_page - 1) * size
+        kept, received, total = self._flow_page(walk, vendor_page)
         walk.note_total(total)
-        if rows:
+        if jump and not received:
+            if total is not None and total <= before:
+                walk.position += total
+                walk.next_month()
+            else:
+                walk.jumpable = False  # shorter than the jump, by how much unknown: read it from its first page
+            return
+        if jump:
             walk.position += before
             walk.vendor_page = vendor_page
             walk.read_from_start = vendor_page == 1
-            kept = self._kept_flows(rows, user_id, walk.month, query)
-            walk.consistent &= len(kept) == len(rows)  # a month the dates cover has every row inside them
-            walk.add_page(kept, len(rows), size)
-        elif total is not None and total <= before:
-            walk.position += total
-            walk.next_month()
-        else:
-            walk.jumpable = False  # shorter than the jump, by how much unknown: read it from its first page
-
-    def _read_flow_page(self, walk: _FlowWalk, user_id: str, query: HistoryQuery) -> None:
-        rows, total = self._flow_page(user_id, walk.month, query, walk.vendor_page, query.page_size)
-        walk.note_total(total)
-        walk.add_page(self._kept_flows(rows, user_id, walk.month, query), len(rows), query.page_size)
-
-    def _kept_flows(
-        self, rows: list[Any], user_id: str, year_month: str, query: HistoryQuery
-    ) -> list[PointsTransaction]:
-        flows = [self._flow(row, user_id, year_month, index) for index, row in enumerate(rows)]
-        return [
-            flow
-            for flow in flows
-            if (query.start is None or flow.occurred_at >= query.start)
-            and (query.end is None or flow.occurred_at <= query.end)
-        ]
+            walk.consistent &= len(kept) == received  # a month the dates cover has every row inside them
+        walk.add_page(kept, received, size)
 
     # --- parsing ------------------------------------------------------------------------------------
     def _user(self, data: Any) -> XiaoeUser | None:
@@ -443,29 +422,35 @@ class XiaoeClient(CodeMessageClient):
             raw=raw_row(row),
         )
 
-    def _flow_page(
-        self, user_id: str, year_month: str, query: HistoryQuery, page: int, size: int
-    ) -> tuple[list[Any], int | None]:
-        """One vendor page of one month: its rows, and the month's total if the reply tells it."""
+    def _flow_page(self, walk: _FlowWalk, page: int) -> tuple[list[PointsTransaction], int, int | None]:
+        """Vendor page `page` of the walk's month: its flows inside the dates, how many rows it had, and the
+        month's total if the reply tells it."""
+        query = walk.query
         body: dict[str, Any] = {
             "account_type": ACCOUNT_TYPE,
-            "user_id": user_id,
-            "year_month": year_month,
+            "user_id": walk.user_id,
+            "year_month": walk.month,
             # Strings, as info.batch's page and page_size (its doc's table and example); flow.list's say nothing.
             "page": str(page),
-            "page_size": str(size),
+            "page_size": str(query.page_size),
         }
         if query.direction is not None:
             body["flow_type"] = _FLOW_TYPE_CODES[query.direction]
         data = as_mapping(self._post(FLOW_PATH, body), "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
+        flows = [self._flow(row, walk.user_id, walk.month, index) for index, row in enumerate(rows)]
+        kept = [
+            flow
+            for flow in flows
+            if (query.start is None or flow.occurred_at >= query.start)
+            and (query.end is None or flow.occurred_at <= query.end)
+        ]
         # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
         # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
         # first short page.
         page_total = data["page"].get("total") if isinstance(data.get("page"), dict) else None
-        candidates = [page_total, data.get("total"), data.get("count")]
-        total = next((c for c in candidates if c is not None), None)
-        return rows, as_optional_int(total, "data.total", vendor=self.vendor)
+        total = next((c for c in (page_total, data.get("total"), data.get("count")) if c is not None), None)
+        return kept, len(rows), as_optional_int(total, "data.total", vendor=self.vendor)
 
     def _flow(self, row: Any, user_id: str, year_month: str, index: int) -> PointsTransaction:
         where = f"{year_month}: data.list[{index}]"
@@ -498,7 +483,8 @@ class _FlowWalk:
     the month being read, and rows read (inside the dates) but not handed out yet, the first of which is row
     `position` of the whole list."""
 
-    key: tuple[Any, ...]
+    user_id: str
+    query: HistoryQuery  # the query's page 1
     months: list[str]
     covered: list[bool]  # per month: the query's dates hold all of it (see _covers_month)
     month_index: int = 0
@@ -506,7 +492,6 @@ class _FlowWalk:
     jumpable: bool = True  # the month may still be skipped by its total
     read_from_start: bool = True  # every page of the month so far was read (none jumped over)
     kept_in_month: int = 0  # rows of the month read so far inside the dates
-    month_total: int | None = None  # what the vendor says the month holds
     pending: list[PointsTransaction] = field(default_factory=list)
     position: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # rows inside the dates, per month, once known
@@ -521,24 +506,20 @@ class _FlowWalk:
     def month(self) -> str:
         return self.months[self.month_index]
 
-    @property
-    def month_covered(self) -> bool:
-        return self.covered[self.month_index]
-
     def note_total(self, total: int | None) -> None:
         if total is None:
             return
-        if self.month_total is not None and total != self.month_total:
+        if self.reported.get(self.month, total) != total:
             self.consistent = False  # the month changed between two of its pages
-        self.month_total = self.reported[self.month] = total
-        if self.month_covered:
+        self.reported[self.month] = total
+        if self.covered[self.month_index]:
             self.counts[self.month] = total
 
     def add_page(self, kept: list[PointsTransaction], received: int, size: int) -> None:
         """Vendor page `vendor_page` of the month gave `received` rows, `kept` of them inside the dates."""
         self.pending += kept
         self.kept_in_month += len(kept)
-        total = self.month_total
+        total = self.reported.get(self.month)
         # A page of a month of `total` rows holds `size` rows, or what is left of the total.
         if total is not None and received != max(0, min(size, total - (self.vendor_page - 1) * size)):
             self.consistent = False
@@ -555,7 +536,6 @@ class _FlowWalk:
         self.vendor_page = 1
         self.jumpable = self.read_from_start = True
         self.kept_in_month = 0
-        self.month_total = None
 
     def total(self) -> tuple[int | None, bool]:
         seen = self.position + len(self.pending)
