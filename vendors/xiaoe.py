@@ -125,13 +125,11 @@ class XiaoeClient(CodeMessageClient):
             CredentialField("client_id", _("Client ID"), secret=False, required=False),
             CredentialField("secret_key", _("Secret key")),
         ),
-        # flow.list filters by flow_type on the server: 1 add, 2 subtract, 3 frozen. Its business_type is a
-        # server-side filter too, but its codes are documented nowhere we can check: not offered. Rows carry a
-        # `balance`, but whether it is the balance after the change is unconfirmed: not used.
+        # flow.list filters by flow_type on the server. Its business_type codes are documented nowhere we can
+        # check, and whether a row's `balance` is the balance after the change is unconfirmed: neither is used.
         history_directions=frozenset(_FLOW_TYPES.values()),
-        # flow.list answers one calendar month per call (year_month): a range costs a call per month at least,
-        # out of the 500 per 10 s the whole shop shares. A year (plus a day, so that "the last 12 months"
-        # always fits) covers what support asks for.
+        # One calendar month per flow.list call, out of the 500 per 10 s the shop shares: a year (plus a day, so
+        # that "the last 12 months" always fits) covers what support asks for.
         max_history_days=366,
         history_whole_months=True,
     )
@@ -271,16 +269,8 @@ class XiaoeClient(CodeMessageClient):
         return [found[member_id] for member_id in wanted if member_id in found]
 
     def balance_ranking(self, *, query: RankingQuery) -> ResultPage[MemberBalance]:
+        # Pasted member ids are ranked by the selector from balances_by_ids: this is for the vendor's own ranking.
         self.check_paging(query.page, query.page_size)
-        if query.member_ids is not None:
-            if not query.member_ids:
-                # () means nobody; the vendor would agree (an empty array matches nobody), without a call.
-                return ResultPage((), query.page, query.page_size, 0)
-            if len(query.member_ids) > self.max_ids_per_call:
-                raise VendorQueryError(
-                    gettext("At most %(count)s member ids at a time.") % {"count": self.max_ids_per_call},
-                    vendor=self.vendor,
-                )
         descending, ascending = _SORT_RULES[query.sort_field]
         body: dict[str, Any] = {
             # null, not []: null means every user, an empty array nobody (VENDORS.md §2).
@@ -439,12 +429,8 @@ class XiaoeClient(CodeMessageClient):
         data = as_mapping(self._post(FLOW_PATH, body), "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
         flows = [self._flow(row, walk.user_id, walk.month, index) for index, row in enumerate(rows)]
-        kept = [
-            flow
-            for flow in flows
-            if (query.start is None or flow.occurred_at >= query.start)
-            and (query.end is None or flow.occurred_at <= query.end)
-        ]
+        start, end = query.start, query.end
+        kept = [f for f in flows if (start is None or f.occurred_at >= start) and (end is None or f.occurred_at <= end)]
         # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
         # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
         # first short page.
@@ -562,11 +548,8 @@ def _covers_month(query: HistoryQuery, year_month: str) -> bool:
 
 def _history_months(query: HistoryQuery) -> list[str]:
     """The year_month values ("2025_05") a history query reads in Beijing time, newest first: up to now without an
-    end; without a start, the end's month only (the vendor's own default of one month).
-
-    A query without dates (a lookup panel's "latest records") reads this month and the one before: early in a month
-    this month alone holds few rows or none, and the walk over the months stops as soon as the page is full, so the
-    previous month costs a call only then."""
+    end; without a start, the end's month only (the vendor's own default). Without dates (a lookup panel's "latest
+    records"), the month before too: early in a month this one holds few rows, and the walk asks for more only then."""
     last = (query.end or timezone.now()).astimezone(SHANGHAI)
     if query.start is not None:
         first = query.start.astimezone(SHANGHAI)
