@@ -142,16 +142,14 @@ class KingdeeClient(HttpVendorClient):
                 help_text=_("The domain returned with your app key, e.g. https://tf.jdy.com"),
             ),
         ),
-        # The server silently cuts page_size above 100 while computing total_page from the size asked (§3,
-        # unconfirmed): we never ask for more.
+        # Above 100 the server cuts page_size, computing total_page from the size asked (§3, unconfirmed).
         max_page_size=100,
         # Every row has integral (after) and last_integral (before).
         history_has_balance_after=True,
         # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office").
         history_type_filter=True,
     )
-    # HTTP 519 has been reported for a bad signature (§3, unconfirmed): a credentials (or clock) problem,
-    # which neither a retry nor a new app-token fixes.
+    # HTTP 519 is reported for a bad signature (§3, unconfirmed): neither a retry nor a new app-token fixes it.
     status_errors = {
         519: (
             VendorAuthError,
@@ -271,15 +269,13 @@ class KingdeeClient(HttpVendorClient):
         return gettext("App-token accepted; the shop has %(count)s points records.") % {"count": page.total}
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        # No balance endpoint: a member's balance is `integral` (balance after) of their newest record (§3).
-        # No record: the vendor knows no points for this member.
+        # No balance endpoint: the balance is `integral` of the newest record (§3); no record, no points known.
         page = self._records_page(self._member_filter(member), 1, 1)
         return self.balance_from_history(member=member, page=page) if page.items else None
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        # The first page of every type, up to now, starts with the member's newest record: it tells the balance
-        # too, one call instead of two. A start date does not matter: a page it empties tells nothing, and the
-        # balance is then asked for.
+        # The first page of every type up to now starts with the newest record: it tells the balance too, one call
+        # instead of two (a page a start date empties tells nothing, and the balance is then asked for).
         if (
             query is None
             or query.page != 1

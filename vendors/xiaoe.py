@@ -62,12 +62,10 @@ USER_INFO_PATH = "/xe.user.info.get/1.0.0"
 # xe.user.info.get's required field_list (VENDORS.md §2) is written "{...}" in the docs: sent as a list of
 # names (unconfirmed; change it here if the live server wants an object).
 USER_FIELDS = ["phone", "nickname", "name"]
-# Unconfirmed (VENDORS.md §2): how the vendor says "no such user" is not documented. A non-zero code whose
-# text says the user does not exist is read as "not found", like an empty reply; any other code is an error.
+# Unconfirmed (VENDORS.md §2): "no such user" has no documented code; one whose text says so is read as not found.
 _NO_USER_TEXT = re.compile(r"(?i)不存在|未找到|not (?:exist|found)|no such user")
 
-# Unconfirmed (VENDORS.md §2): the flow.list docs' parameter table says INTEGRAL, their examples INTERGRAL.
-# The table is the normative part; if the live server turns out to want the example's spelling, change it here.
+# Unconfirmed (VENDORS.md §2): flow.list's parameter table says INTEGRAL, its examples INTERGRAL; the table rules.
 ACCOUNT_TYPE = "INTEGRAL"
 
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
@@ -137,8 +135,7 @@ class XiaoeClient(CodeMessageClient):
     rate_limit = RateLimit(calls=500, period_seconds=10)
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
-    # The token-expired code is unknown (VENDORS.md §2): a non-zero code whose text is about the token is taken
-    # as one, and gets the refresh-once-and-retry-once treatment.
+    # The token-expired code is unknown (VENDORS.md §2): an error whose text is about the token is taken as one.
     token_error_text = re.compile(r"(?i)token|令牌")
 
     def __init__(self, config: ConnectionConfig) -> None:
@@ -209,8 +206,7 @@ class XiaoeClient(CodeMessageClient):
         return _with_user(summary, user.value, self.config.id) if summary.balance.value is not None else summary
 
     def user_by_mobile(self, mobile: str) -> XiaoeUser | None:
-        # The docs warn that a phone may be stored with its country code ("+86-139…"): both forms are tried, and
-        # the phone the reply carries must be the same number.
+        # A phone may be stored with its country code ("+86-139…", the docs warn): both forms are tried.
         digits = mainland_mobile(mobile)
         if digits is None:
             return None
@@ -354,8 +350,7 @@ class XiaoeClient(CodeMessageClient):
 
     # --- parsing ------------------------------------------------------------------------------------
     def _user(self, data: Any) -> XiaoeUser | None:
-        # Read leniently (the reply's shape beyond data.user_id is unconfirmed, VENDORS.md §2): the fields at data's
-        # top level or in a nested user object, or the first of a list.
+        # The shape beyond data.user_id is unconfirmed (VENDORS.md §2): top level, a nested object or a list's first.
         if isinstance(data, list):
             data = data[0] if data else None
         if not isinstance(data, dict):
@@ -431,9 +426,8 @@ class XiaoeClient(CodeMessageClient):
         flows = [self._flow(row, walk.user_id, walk.month, index) for index, row in enumerate(rows)]
         start, end = query.start, query.end
         kept = [f for f in flows if (start is None or f.occurred_at >= start) and (end is None or f.occurred_at <= end)]
-        # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
-        # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
-        # first short page.
+        # The reply's shape is not in our docs: the total is read where Xiaoe's other lists put it (data.page.total
+        # as in info.batch, or data.total / data.count). Without one, a month ends at its first short page.
         page_total = data["page"].get("total") if isinstance(data.get("page"), dict) else None
         total = next((c for c in (page_total, data.get("total"), data.get("count")) if c is not None), None)
         return kept, len(rows), as_optional_int(total, "data.total", vendor=self.vendor)

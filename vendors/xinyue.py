@@ -159,8 +159,7 @@ class XinyueClient(CodeMessageClient):
             connection_id=self.config.id,
             record_id=as_id(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
             member_id=openid,
-            # create_time: "unix time in ms" says the table, but the example (123467677) is seconds-sized:
-            # read by magnitude (parsing.from_epoch).
+            # "unix time in ms" says the table, but the example (123467677) is seconds-sized: read by magnitude.
             occurred_at=from_epoch(row.get("create_time"), (where, "create_time"), vendor=self.vendor),
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
