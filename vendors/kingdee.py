@@ -9,7 +9,7 @@ import hmac
 import math
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote_plus
@@ -32,6 +32,7 @@ from vendors.http import HttpVendorClient, JsonObject, result_page
 from vendors.parsing import (
     NAME_MAX_LENGTH,
     as_id,
+    as_int,
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -66,34 +67,27 @@ TOKEN_REJECTED_CODE = 1030002006
 # errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
 SYSTEM_ERROR_CODE = 2000002000
 
-# The server silently cuts page_size above 100 while computing total_page from the size asked (§3,
-# unconfirmed): we never ask for more.
-KINGDEE_MAX_PAGE_SIZE = 100
-
 # create_time is "yyyy-MM-dd HH:mm:ss" (the parameter table's format) or just "yyyy-MM-dd" (the doc's example).
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-# The app-token lives 24 h as reported (§3); used when the reply's `expires` is missing or unreadable.
+# The app-token lives 24 h as reported (§3): never kept longer; an unreadable `expires` keeps it an hour.
 _DEFAULT_TOKEN_SECONDS = 3600
 _MAX_TOKEN_SECONDS = 24 * 3600
 
 
 # --- the signature (VENDORS.md §3, from the vendor's own Java gateway client) ---------------------------
 def kingdee_encode(value: str) -> str:
-    """The gateway's GwURLEncoder (keys, the path, the outer pass over values): keeps A-Za-z0-9 - _ . ~, upper-case
-    %XX, space → "+", which is exactly quote_plus with no extra safe characters."""
+    # The gateway's GwURLEncoder (keys, the path, the outer pass over values) is exactly quote_plus, nothing safe.
     return quote_plus(value, safe="")
 
 
 def java_urlencode(value: str) -> str:
-    """java.net.URLEncoder, the inner pass over values: keeps A-Za-z0-9 . - * _, space → "+", every other
-    UTF-8 byte %XX. Unlike quote_plus it keeps "*" and encodes "~" (VENDORS.md §3: a type code "a~b*c")."""
+    # java.net.URLEncoder, the inner pass over values: unlike quote_plus it keeps "*" and encodes "~" (§3: "a~b*c").
     return quote_plus(value, safe="*").replace("~", "%7E")
 
 
 def string_to_sign(*, method: str, path: str, params: Mapping[str, str], nonce: str, timestamp: str) -> str:
-    # Values are encoded twice, by two different encoders (GwURLEncoder.encode(URLEncoder.encode(v)) in the
-    # vendor's client: "=" becomes %253D, "~" %257E, "*" %2A); keys once. The "k=v" texts are sorted as strings
-    # (the same order as sorting by key for every parameter name we send). No query: an empty line.
+    # Values are encoded twice, GwURLEncoder.encode(URLEncoder.encode(v)) as in the vendor's client ("=" → %253D,
+    # "~" → %257E, "*" → %2A); keys once. The "k=v" texts are sorted as strings. No query: an empty line.
     query = "&".join(sorted(f"{kingdee_encode(k)}={kingdee_encode(java_urlencode(v))}" for k, v in params.items()))
     return f"{method.upper()}\n{kingdee_encode(path)}\n{query}\nx-api-nonce:{nonce}\nx-api-timestamp:{timestamp}\n"
 
@@ -123,8 +117,7 @@ def _timestamp_ms() -> str:
 
 
 def _nonce() -> str:
-    # "随机正整数": a random positive integer, ten digits here.
-    return str(1_000_000_000 + secrets.randbelow(9_000_000_000))
+    return str(1_000_000_000 + secrets.randbelow(9_000_000_000))  # "随机正整数": ten digits here
 
 
 class KingdeeClient(HttpVendorClient):
@@ -149,14 +142,14 @@ class KingdeeClient(HttpVendorClient):
                 help_text=_("The domain returned with your app key, e.g. https://tf.jdy.com"),
             ),
         ),
-        max_page_size=KINGDEE_MAX_PAGE_SIZE,
+        # Above 100 the server cuts page_size, computing total_page from the size asked (§3, unconfirmed).
+        max_page_size=100,
         # Every row has integral (after) and last_integral (before).
         history_has_balance_after=True,
         # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office").
         history_type_filter=True,
     )
-    # HTTP 519 has been reported for a bad signature (§3, unconfirmed): a credentials (or clock) problem,
-    # which neither a retry nor a new app-token fixes.
+    # HTTP 519 is reported for a bad signature (§3, unconfirmed): neither a retry nor a new app-token fixes it.
     status_errors = {
         519: (
             VendorAuthError,
@@ -210,10 +203,8 @@ class KingdeeClient(HttpVendorClient):
         return AccessToken(value=token, expires_at=_token_expiry(data.get("expires")))
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """`data` of an {"errcode", "description", "data"} reply; errcode != 0 is an error."""
-        code = as_optional_int(payload.get("errcode"), "errcode", vendor=self.vendor)
-        if code is None:
-            raise bad_response(self.vendor, "errcode")
+        # The envelope is {"errcode", "description", "data"}.
+        code = as_int(payload.get("errcode"), "errcode", vendor=self.vendor)
         if code == 0:
             return payload.get("data")
         message = self.vendor_message(payload.get("description"), token)
@@ -227,7 +218,7 @@ class KingdeeClient(HttpVendorClient):
     def _records_page(self, filters: Mapping[str, str], page: int, page_size: int) -> ResultPage[PointsTransaction]:
         # Every query value is a string (the doc's params table); empty filters are left out, not sent as "".
         params = {key: value for key, value in filters.items() if value}
-        params |= {"page": str(page), "page_size": str(min(page_size, KINGDEE_MAX_PAGE_SIZE))}
+        params |= {"page": str(page), "page_size": str(page_size)}
 
         def call(token: str) -> Any:
             return self.send(
@@ -259,14 +250,10 @@ class KingdeeClient(HttpVendorClient):
             filters["end_date"] = shanghai_text(query.end)
         return filters
 
-    @staticmethod
-    def _mobile(value: str) -> str:
-        return mainland_mobile(value) or value.strip()
-
     def _member_filter(self, member: MemberRef) -> dict[str, str]:
         value = member.value.strip()
         if member.kind == LookupKind.MOBILE and value:
-            return {"mobile": self._mobile(value)}
+            return {"mobile": _mobile(value)}
         if member.kind == LookupKind.MEMBER_ID and value:
             return {"member_id": value}
         raise VendorQueryError(
@@ -282,14 +269,20 @@ class KingdeeClient(HttpVendorClient):
         return gettext("App-token accepted; the shop has %(count)s points records.") % {"count": page.total}
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        # No balance endpoint: a member's balance is `integral` (balance after) of their newest record (§3).
-        # No record: the vendor knows no points for this member.
+        # No balance endpoint: the balance is `integral` of the newest record (§3); no record, no points known.
         page = self._records_page(self._member_filter(member), 1, 1)
         return self.balance_from_history(member=member, page=page) if page.items else None
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        # A history page that starts with the member's newest record tells the balance too: one call, not two.
-        if query is None or not self.history_shows_balance(query):
+        # The first page of every type up to now starts with the newest record: it tells the balance too, one call
+        # instead of two (a page a start date empties tells nothing, and the balance is then asked for).
+        if (
+            query is None
+            or query.page != 1
+            or query.type_code.strip()
+            or query.direction is not None
+            or (query.end is not None and query.end < timezone.now())
+        ):
             return super().member_summary(member=member, query=query)
         history = call_vendor(lambda: self.member_history(member=member, query=query))
         if history.error is not None:
@@ -301,21 +294,11 @@ class KingdeeClient(HttpVendorClient):
         balance = call_vendor(lambda: self.balance_from_history(member=member, page=history.value))
         return MemberSummary(balance=balance, history=history)
 
-    def history_shows_balance(self, query: HistoryQuery) -> bool:
-        # The first page of every type, up to now, starts with the member's newest record. A start date does
-        # not matter: a page that is empty because of it tells nothing, and the balance is then asked for.
-        return (
-            query.page == 1
-            and not query.type_code.strip()
-            and query.direction is None
-            and (query.end is None or query.end >= timezone.now())
-        )
-
     def balance_from_history(self, *, member: MemberRef, page: ResultPage[PointsTransaction]) -> MemberBalance:
-        newest = newest_record(page.items)
+        # The latest create_time, then the highest id: the doc promises no order of rows, its example has dates only.
+        newest = max(page.items, key=lambda record: (record.occurred_at, _id_order(record.record_id)))
         if newest.balance_after is None:
-            row = next(index for index, item in enumerate(page.items) if item is newest)
-            raise bad_response(self.vendor, f"data.rows[{row}].integral")
+            raise bad_response(self.vendor, f"data.rows[{page.items.index(newest)}].integral")
         return MemberBalance(
             connection_id=self.config.id,
             member_id=newest.member_id or member.value.strip(),
@@ -337,13 +320,17 @@ class KingdeeClient(HttpVendorClient):
     def shop_ledger(self, *, query: LedgerQuery) -> ResultPage[PointsTransaction]:
         # Without member_id or mobile the endpoint lists the whole shop's records (§3).
         self.check_history_query(query)
-        filters = {"member_id": query.member_id.strip(), "mobile": self._mobile(query.mobile) if query.mobile else ""}
+        filters = {"member_id": query.member_id.strip(), "mobile": _mobile(query.mobile) if query.mobile else ""}
         return self._records_page(filters | self._date_filters(query), query.page, query.page_size)
 
     # --- parsing ------------------------------------------------------------------------------------
     def _record(self, row: Any, index: int) -> PointsTransaction:
         where = f"data.rows[{index}]"
         row = as_mapping(row, where, vendor=self.vendor)
+
+        def text(name: str) -> str:
+            return as_text(row.get(name), (where, name), vendor=self.vendor, limit=NAME_MAX_LENGTH)
+
         # Every field is a string (the doc's Row table); numbers are accepted too.
         after = as_optional_decimal(row.get("integral"), (where, "integral"), vendor=self.vendor)
         before = as_optional_decimal(row.get("last_integral"), (where, "last_integral"), vendor=self.vendor)
@@ -362,27 +349,17 @@ class KingdeeClient(HttpVendorClient):
             direction=Direction.SUBTRACT if change < 0 else Direction.ADD,
             balance_before=before,
             balance_after=after,
-            type_code=as_text(row.get("type_number"), (where, "type_number"), vendor=self.vendor, limit=NAME_MAX_LENGTH)
-            or as_text(row.get("type_id"), (where, "type_id"), vendor=self.vendor, limit=NAME_MAX_LENGTH),
-            type_name=as_text(row.get("type_name"), (where, "type_name"), vendor=self.vendor, limit=NAME_MAX_LENGTH),
-            member_name=as_text(
-                row.get("member_name"), (where, "member_name"), vendor=self.vendor, limit=NAME_MAX_LENGTH
-            ),
+            type_code=text("type_number") or text("type_id"),
+            type_name=text("type_name"),
+            member_name=text("member_name"),
             # Not in the doc's Row table ("member_*" fields vary): taken when present.
-            mobile=as_text(
-                row.get("member_mobile") or row.get("mobile"),
-                (where, "mobile"),
-                vendor=self.vendor,
-                limit=NAME_MAX_LENGTH,
-            ),
+            mobile=text("member_mobile") or text("mobile"),
             raw=raw_row(row),
         )
 
 
-def newest_record(records: Sequence[PointsTransaction]) -> PointsTransaction:
-    """The record with the latest create_time, then the highest id (the doc promises no order of rows, and its
-    example has dates only)."""
-    return max(records, key=lambda record: (record.occurred_at, _id_order(record.record_id)))
+def _mobile(value: str) -> str:
+    return mainland_mobile(value) or value.strip()
 
 
 def _id_order(record_id: str) -> tuple[int, int, str]:
@@ -408,19 +385,16 @@ def _token_expiry(value: Any) -> float:
     """`expires` is epoch milliseconds (§3). Epoch seconds or a lifetime in seconds are accepted too, told
     apart by size; missing, unreadable or not in the future: a conservative hour (one more fetch, no harm)."""
     now = token_cache.now()  # the token store's clock, which tests can move
-    if isinstance(value, bool):
-        return now + _DEFAULT_TOKEN_SECONDS
     try:
-        number = int(value)
+        number = int(value)  # true is 1: a lifetime of a second, refused below
     except (TypeError, ValueError, ArithmeticError):
-        return now + _DEFAULT_TOKEN_SECONDS
+        number = 0
     if number >= 100_000_000_000:  # epoch ms (1e11 ms is 1973)
         expires_at = number / 1000
     elif number >= 1_000_000_000:  # epoch s (2001 onwards)
         expires_at = float(number)
     else:  # a lifetime in seconds
         expires_at = now + number
-    if expires_at <= now + 60:
-        # Already (or all but) expired: surely a misread unit. Refusals are handled by a refresh anyway.
+    if expires_at <= now + 60:  # already (or all but) expired: surely a misread unit
         return now + _DEFAULT_TOKEN_SECONDS
     return min(expires_at, now + _MAX_TOKEN_SECONDS)

@@ -59,21 +59,15 @@ BALANCES_PATH = "/xe.account.info.batch/1.0.0"
 FLOW_PATH = "/xe.account.flow.list/1.0.0"
 USER_INFO_PATH = "/xe.user.info.get/1.0.0"
 
-# What xe.user.info.get is asked to return (field_list is required, VENDORS.md §2). The docs write it as
-# "{...}" without its contents: sent as a list of field names (unconfirmed; change it here if the live
-# server wants an object).
-USER_FIELDS = ["phone", "nickname", "name", "is_seal"]
-# Unconfirmed (VENDORS.md §2): how the vendor says "no such user" is not documented. A non-zero code whose
-# text says the user does not exist is read as "not found", like an empty reply; any other code is an error.
+# xe.user.info.get's required field_list (VENDORS.md §2) is written "{...}" in the docs: sent as a list of
+# names (unconfirmed; change it here if the live server wants an object).
+USER_FIELDS = ["phone", "nickname", "name"]
+# Unconfirmed (VENDORS.md §2): "no such user" has no documented code; one whose text says so is read as not found.
 _NO_USER_TEXT = re.compile(r"(?i)不存在|未找到|not (?:exist|found)|no such user")
 
-# Unconfirmed (VENDORS.md §2): the flow.list docs' parameter table says INTEGRAL, their examples INTERGRAL.
-# The table is the normative part; if the live server turns out to want the example's spelling, change it here.
+# Unconfirmed (VENDORS.md §2): flow.list's parameter table says INTEGRAL, its examples INTERGRAL; the table rules.
 ACCOUNT_TYPE = "INTEGRAL"
 
-# The token-expired code is unknown (VENDORS.md §2): a non-zero code whose text is about the token is taken
-# as one, and gets the refresh-once-and-retry-once treatment.
-_TOKEN_ERROR_TEXT = re.compile(r"(?i)token|令牌")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
 
 # sort_rule per field: (descending, ascending); absent = id descending (the doc's request table).
@@ -85,12 +79,9 @@ _FLOW_TYPE_CODES = {direction: code for code, direction in _FLOW_TYPES.items()}
 
 @dataclass(frozen=True)
 class XiaoeUser:
-    """A user as xe.user.info.get describes them."""
-
     user_id: str
     phone: str
     name: str
-    status: int | None  # is_seal: -1 deleted, 0 normal, 1 banned, -2 deleting, 3 not activated
 
 
 def _with_user(summary: MemberSummary, user: XiaoeUser | None, connection_id: int) -> MemberSummary:
@@ -132,23 +123,20 @@ class XiaoeClient(CodeMessageClient):
             CredentialField("client_id", _("Client ID"), secret=False, required=False),
             CredentialField("secret_key", _("Secret key")),
         ),
-        # flow.list filters by flow_type on the server: 1 add, 2 subtract, 3 frozen. Its business_type is a
-        # server-side filter too, but its codes are documented nowhere we can check: not offered. Rows carry a
-        # `balance`, but whether it is the balance after the change is unconfirmed: not used.
+        # flow.list filters by flow_type on the server. Its business_type codes are documented nowhere we can
+        # check, and whether a row's `balance` is the balance after the change is unconfirmed: neither is used.
         history_directions=frozenset(_FLOW_TYPES.values()),
-        # flow.list answers one calendar month per call (year_month): a range costs a call per month at least,
-        # out of the 500 per 10 s the whole shop shares. A year (plus a day, so that "the last 12 months"
-        # always fits) covers what support asks for.
+        # One calendar month per flow.list call, out of the 500 per 10 s the shop shares: a year (plus a day, so
+        # that "the last 12 months" always fits) covers what support asks for.
         max_history_days=366,
         history_whole_months=True,
     )
     # 500 calls per 10 s per app (the doc's 频率限制), for all our workers together.
     rate_limit = RateLimit(calls=500, period_seconds=10)
-    # xe.user.info.get has a limit of its own: 3,000 calls per 10 s (VENDORS.md §2).
-    user_info_rate_limit = RateLimit(calls=3000, period_seconds=10)
     # user_ids takes at most 100 ids (the doc's 上限100).
     max_ids_per_call = 100
-    token_error_text = _TOKEN_ERROR_TEXT
+    # The token-expired code is unknown (VENDORS.md §2): an error whose text is about the token is taken as one.
+    token_error_text = re.compile(r"(?i)token|令牌")
 
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
@@ -181,16 +169,14 @@ class XiaoeClient(CodeMessageClient):
     def test_connection(self) -> str:
         self.tokens.get()
         # One cheap read: the first row of the all-users balance list.
-        data = self._post(BALANCES_PATH, {"user_ids": None, "page": "1", "page_size": "1"})
-        _rows, total = self._balances_reply(data)
+        _balances, total, _last_page = self._balances_page({"user_ids": None}, 1, 1)
         if total is None:
             return gettext("Token accepted; the balance list answered.")
         return gettext("Token accepted; %(count)s members have a points account.") % {"count": total}
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        """By mobile: the user xe.user.info.get finds, then that user's balance and history. By user id: the
-        balance and history with, at the same time, the user's phone and name (the member page shows the mobile
-        masked, with its reveal)."""
+        # By mobile, the user is found first. By user id, the user's phone and name are asked at the same time as
+        # the balance and history: the member page shows the mobile (masked, with its reveal).
         if member.kind != LookupKind.MOBILE:
             return self._summary_by_user_id(member, query)
         try:
@@ -220,8 +206,7 @@ class XiaoeClient(CodeMessageClient):
         return _with_user(summary, user.value, self.config.id) if summary.balance.value is not None else summary
 
     def user_by_mobile(self, mobile: str) -> XiaoeUser | None:
-        """The user whose phone is `mobile`, or None. The docs warn that a phone may be stored with its country
-        code ("+86-139…"): both forms are tried, and the phone the reply carries must be the same number."""
+        # A phone may be stored with its country code ("+86-139…", the docs warn): both forms are tried.
         digits = mainland_mobile(mobile)
         if digits is None:
             return None
@@ -233,36 +218,30 @@ class XiaoeClient(CodeMessageClient):
 
     def user_info(self, identifier: Mapping[str, Any]) -> XiaoeUser | None:
         """xe.user.info.get with one identifier (`{"user_id": …}` or `{"data": {"phone": …}}`); None: no such user."""
-        body: dict[str, Any] = dict(identifier)
-        body["data"] = {**body.get("data", {}), "field_list": USER_FIELDS}
-        try:
-            data = self._post_user_info(body)
-        except VendorRejected as error:
-            if _NO_USER_TEXT.search(error.message):
-                return None
-            raise
-        return self._user(data)
-
-    def _post_user_info(self, body: Mapping[str, Any]) -> Any:
-        # Its own rate limit (3,000 per 10 s), not a slot of the 500 the balance and flow calls share.
+        body = {**identifier, "data": {**identifier.get("data", {}), "field_list": USER_FIELDS}}
+        # Its own rate limit, 3,000 calls per 10 s (VENDORS.md §2), not a slot of the 500 the other calls share.
         if self._user_info_limiter is None:
-            self._user_info_limiter = CacheRateLimiter(
-                scope=f"{self.rate_limit_scope()}:user_info", limit=self.user_info_rate_limit, vendor=self.vendor
-            )
+            limit = RateLimit(calls=3000, period_seconds=10)
+            scope = f"{self.rate_limit_scope()}:user_info"
+            self._user_info_limiter = CacheRateLimiter(scope=scope, limit=limit, vendor=self.vendor)
         self._user_info_limiter.acquire()
 
         def call(token: str) -> Any:
-            json, _headers = self.authorised(body, token)
             return self.send(
                 "POST",
                 USER_INFO_PATH,
-                json=json,
+                json=self.authorised(body, token)[0],
                 unwrap=lambda payload: self._unwrap(payload, token),
                 rate_limited=False,
                 hide=(token,),
             )
 
-        return self.with_token(call)
+        try:
+            return self._user(self.with_token(call))
+        except VendorRejected as error:
+            if _NO_USER_TEXT.search(error.message):
+                return None
+            raise
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
         balances = self.balances_by_ids(member_ids=[self._user_id(member)])
@@ -279,24 +258,15 @@ class XiaoeClient(CodeMessageClient):
             # documented 100, the following pages are read too (bounded by the chunk size).
             page, last_page = 1, 1
             while page <= last_page and page <= len(chunk):
-                balances, _total, data = self._balances_page({"user_ids": chunk}, page, len(chunk))
+                balances, _total, last_page = self._balances_page({"user_ids": chunk}, page, len(chunk))
                 for balance in balances:
                     found.setdefault(balance.member_id, balance)
-                last_page = self._last_page(data)
                 page += 1
         return [found[member_id] for member_id in wanted if member_id in found]
 
     def balance_ranking(self, *, query: RankingQuery) -> ResultPage[MemberBalance]:
+        # Pasted member ids are ranked by the selector from balances_by_ids: this is for the vendor's own ranking.
         self.check_paging(query.page, query.page_size)
-        if query.member_ids is not None:
-            if not query.member_ids:
-                # () means nobody; the vendor would agree (an empty array matches nobody), without a call.
-                return ResultPage((), query.page, query.page_size, 0)
-            if len(query.member_ids) > self.max_ids_per_call:
-                raise VendorQueryError(
-                    gettext("At most %(count)s member ids at a time.") % {"count": self.max_ids_per_call},
-                    vendor=self.vendor,
-                )
         descending, ascending = _SORT_RULES[query.sort_field]
         body: dict[str, Any] = {
             # null, not []: null means every user, an empty array nobody (VENDORS.md §2).
@@ -311,22 +281,17 @@ class XiaoeClient(CodeMessageClient):
                 body["create_time_end"] = shanghai_text(query.first_earned_end)
         except ValueError as err:
             raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor) from err
-        items, total, _data = self._balances_page(body, query.page, query.page_size)
+        items, total, _last_page = self._balances_page(body, query.page, query.page_size)
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
-        """One member's flows, newest first, across the calendar months of the query, filtered back to its dates.
+        """One member's flows, newest first. flow.list answers one calendar month per call, so the months are read
+        newest first as one list, filtered back to the dates asked (a month holds more than the range).
 
-        flow.list answers one month per call (year_month), so the months are read newest first as if they
-        were one list, by a _FlowWalk that remembers where it got to: the next page of the same query (an
-        export asking page 1, 2, 3… of one client) goes on from there, so a whole export reads every vendor
-        page once. Another page starts a new walk, which skips whole months by their totals (one call each)
-        where the query covers the month, and reads the others page by page (rows outside the dates are not
-        counted). Rows are dropped when outside the dates asked: a month holds more than the range.
-
-        total: exact once every month's count is known (the walk reached the end, or every month was asked and
-        covered); otherwise None (total_exact False), and the page offers "next" while pages are full, rather
-        than spending a call per month on a number.
+        A _FlowWalk remembers where it got to: the next page of the same query (an export's page 1, 2, 3…) goes on
+        from there, reading every vendor page once. Any other page starts a new walk, which skips the months the
+        dates cover whole by their totals. The total is exact once every month's count is known; until then the
+        page offers "next" while pages are full, rather than spend a call per month on a number.
         """
         self.check_history_query(query)
         user_id = self._user_id(member)
@@ -334,7 +299,7 @@ class XiaoeClient(CodeMessageClient):
         with self._walk_lock:
             walk = self._walk_to(user_id, query, (query.page - 1) * size)
             while len(walk.pending) < size and not walk.finished:
-                self._read_flow_page(walk, user_id, query)
+                self._read_flow_page(walk)
             items = walk.pending[:size]
             del walk.pending[:size]
             walk.position += len(items)
@@ -343,12 +308,11 @@ class XiaoeClient(CodeMessageClient):
 
     def _walk_to(self, user_id: str, query: HistoryQuery, wanted: int) -> _FlowWalk:
         """A walk whose next row is row `wanted` of the query's list (or that has run out before it)."""
-        key = (user_id, query.start, query.end, query.direction, query.page_size)
+        walked = replace(query, page=1)
         walk = self._walk
-        if walk is None or walk.key != key or walk.position > wanted:
+        if walk is None or (walk.user_id, walk.query) != (user_id, walked) or walk.position > wanted:
             months = _history_months(query)
-            covered = [_covers_month(query, year_month) for year_month in months]
-            walk = self._walk = _FlowWalk(key=key, months=months, covered=covered)
+            walk = self._walk = _FlowWalk(user_id, walked, months, [_covers_month(query, month) for month in months])
         while walk.position < wanted:
             if walk.pending:
                 skipped = min(len(walk.pending), wanted - walk.position)
@@ -356,74 +320,49 @@ class XiaoeClient(CodeMessageClient):
                 walk.position += skipped
             elif walk.finished:
                 break
-            elif walk.vendor_page == 1 and walk.jumpable and walk.month_covered:
-                self._jump_in_month(walk, user_id, query, wanted - walk.position)
             else:
-                self._read_flow_page(walk, user_id, query)
+                self._read_flow_page(walk, skip=wanted - walk.position)
         return walk
 
-    def _jump_in_month(self, walk: _FlowWalk, user_id: str, query: HistoryQuery, skip: int) -> None:
-        """Skip `skip` rows of a month the query covers whole (every row of it counts) with one call: the page
-        where row `skip` would be tells the month's total, and holds that row if the month has it."""
-        size = query.page_size
-        vendor_page = skip // size + 1
-        rows, total = self._flow_page(user_id, walk.month, query, vendor_page, size)
+    def _read_flow_page(self, walk: _FlowWalk, skip: int = 0) -> None:
+        """The walk's next vendor page. At the start of a month the dates cover whole (every row of it counts),
+        `skip` rows are skipped with one call: the page where row `skip` would be tells the month's total, and
+        holds that row if the month has it."""
+        size = walk.query.page_size
+        jump = skip > 0 and walk.vendor_page == 1 and walk.jumpable and walk.covered[walk.month_index]
+        vendor_page = skip // size + 1 if jump else walk.vendor_page
         before = (vendor_page - 1) * size
+        kept, received, total = self._flow_page(walk, vendor_page)
         walk.note_total(total)
-        if rows:
+        if jump and not received:
+            if total is not None and total <= before:
+                walk.position += total
+                walk.next_month()
+            else:
+                walk.jumpable = False  # shorter than the jump, by how much unknown: read it from its first page
+            return
+        if jump:
             walk.position += before
             walk.vendor_page = vendor_page
             walk.read_from_start = vendor_page == 1
-            kept = self._kept_flows(rows, user_id, walk.month, query)
-            walk.consistent &= len(kept) == len(rows)  # a month the dates cover has every row inside them
-            walk.add_page(kept, len(rows), size)
-        elif total is not None and total <= before:
-            walk.position += total
-            walk.next_month()
-        else:
-            walk.jumpable = False  # shorter than the jump, by how much unknown: read it from its first page
-
-    def _read_flow_page(self, walk: _FlowWalk, user_id: str, query: HistoryQuery) -> None:
-        rows, total = self._flow_page(user_id, walk.month, query, walk.vendor_page, query.page_size)
-        walk.note_total(total)
-        walk.add_page(self._kept_flows(rows, user_id, walk.month, query), len(rows), query.page_size)
-
-    def _kept_flows(
-        self, rows: list[Any], user_id: str, year_month: str, query: HistoryQuery
-    ) -> list[PointsTransaction]:
-        flows = [self._flow(row, user_id, year_month, index) for index, row in enumerate(rows)]
-        return [
-            flow
-            for flow in flows
-            if (query.start is None or flow.occurred_at >= query.start)
-            and (query.end is None or flow.occurred_at <= query.end)
-        ]
+            walk.consistent &= len(kept) == received  # a month the dates cover has every row inside them
+        walk.add_page(kept, received, size)
 
     # --- parsing ------------------------------------------------------------------------------------
     def _user(self, data: Any) -> XiaoeUser | None:
-        """The user in an xe.user.info.get reply, read leniently (its shape beyond data.user_id is unconfirmed,
-        VENDORS.md §2): the fields at data's top level or in a nested user object, or the first of a list."""
+        # The shape beyond data.user_id is unconfirmed (VENDORS.md §2): top level, a nested object or a list's first.
         if isinstance(data, list):
             data = data[0] if data else None
         if not isinstance(data, dict):
             return None
         places = [data, *(data[key] for key in ("user_info", "user", "info") if isinstance(data.get(key), dict))]
 
-        def first(name: str, default: Any) -> Any:
-            return next((place.get(name) for place in places if place.get(name) not in (None, "")), default)
-
         def field(name: str) -> str:
-            return as_text(first(name, ""), ("data", name), vendor=self.vendor)
+            value = next((place[name] for place in places if place.get(name) not in (None, "")), "")
+            return as_text(value, ("data", name), vendor=self.vendor)
 
         user_id = field("user_id")
-        if not user_id:
-            return None
-        return XiaoeUser(
-            user_id=user_id,
-            phone=field("phone"),
-            name=field("name") or field("nickname"),
-            status=as_optional_int(first("is_seal", None), ("data", "is_seal"), vendor=self.vendor),
-        )
+        return XiaoeUser(user_id, phone=field("phone"), name=field("name") or field("nickname")) if user_id else None
 
     def _user_id(self, member: MemberRef) -> str:
         if member.kind != LookupKind.USER_ID or not member.value.strip():
@@ -432,27 +371,18 @@ class XiaoeClient(CodeMessageClient):
 
     def _balances_page(
         self, body: Mapping[str, Any], page: int, size: int
-    ) -> tuple[list[MemberBalance], int | None, Any]:
-        """One page of xe.account.info.batch: its balances, the total it reports, and the reply's data."""
+    ) -> tuple[list[MemberBalance], int | None, int]:
+        """One page of xe.account.info.batch: its balances, the total it reports and its last page."""
         # page and page_size are strings in the doc's table and example.
         data = self._post(BALANCES_PATH, {**body, "page": str(page), "page_size": str(size)})
-        rows, total = self._balances_reply(data)
-        return [self._balance(row, index) for index, row in enumerate(rows)], total, data
-
-    def _balances_reply(self, data: Any) -> tuple[list[Any], int | None]:
         data = as_mapping(data, "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
-        page = data.get("page")
-        if page is None:
-            return rows, None
-        page = as_mapping(page, "data.page", vendor=self.vendor)
-        return rows, as_optional_int(page.get("total"), "data.page.total", vendor=self.vendor)
-
-    def _last_page(self, data: Any) -> int:
-        page = as_mapping(data, "data", vendor=self.vendor).get("page")
-        if not isinstance(page, dict):
-            return 1
-        return as_optional_int(page.get("last_page"), "data.page.last_page", vendor=self.vendor) or 1
+        paging = {} if data.get("page") is None else as_mapping(data["page"], "data.page", vendor=self.vendor)
+        return (
+            [self._balance(row, index) for index, row in enumerate(rows)],
+            as_optional_int(paging.get("total"), "data.page.total", vendor=self.vendor),
+            as_optional_int(paging.get("last_page"), "data.page.last_page", vendor=self.vendor) or 1,
+        )
 
     def _balance(self, row: Any, index: int) -> MemberBalance:
         where = f"data.list[{index}]"
@@ -477,29 +407,30 @@ class XiaoeClient(CodeMessageClient):
             raw=raw_row(row),
         )
 
-    def _flow_page(
-        self, user_id: str, year_month: str, query: HistoryQuery, page: int, size: int
-    ) -> tuple[list[Any], int | None]:
-        """One vendor page of one month: its rows, and the month's total if the reply tells it."""
+    def _flow_page(self, walk: _FlowWalk, page: int) -> tuple[list[PointsTransaction], int, int | None]:
+        """Vendor page `page` of the walk's month: its flows inside the dates, how many rows it had, and the
+        month's total if the reply tells it."""
+        query = walk.query
         body: dict[str, Any] = {
             "account_type": ACCOUNT_TYPE,
-            "user_id": user_id,
-            "year_month": year_month,
+            "user_id": walk.user_id,
+            "year_month": walk.month,
             # Strings, as info.batch's page and page_size (its doc's table and example); flow.list's say nothing.
             "page": str(page),
-            "page_size": str(size),
+            "page_size": str(query.page_size),
         }
         if query.direction is not None:
             body["flow_type"] = _FLOW_TYPE_CODES[query.direction]
         data = as_mapping(self._post(FLOW_PATH, body), "data", vendor=self.vendor)
         rows = as_list(data.get("list"), "data.list", vendor=self.vendor)
-        # The reply's shape is not in our docs: the total is read where Xiaoe's other list endpoints put it
-        # (data.page.total as in info.batch, or data.total / data.count). Without one, a month ends at its
-        # first short page.
+        flows = [self._flow(row, walk.user_id, walk.month, index) for index, row in enumerate(rows)]
+        start, end = query.start, query.end
+        kept = [f for f in flows if (start is None or f.occurred_at >= start) and (end is None or f.occurred_at <= end)]
+        # The reply's shape is not in our docs: the total is read where Xiaoe's other lists put it (data.page.total
+        # as in info.batch, or data.total / data.count). Without one, a month ends at its first short page.
         page_total = data["page"].get("total") if isinstance(data.get("page"), dict) else None
-        candidates = [page_total, data.get("total"), data.get("count")]
-        total = next((c for c in candidates if c is not None), None)
-        return rows, as_optional_int(total, "data.total", vendor=self.vendor)
+        total = next((c for c in (page_total, data.get("total"), data.get("count")) if c is not None), None)
+        return kept, len(rows), as_optional_int(total, "data.total", vendor=self.vendor)
 
     def _flow(self, row: Any, user_id: str, year_month: str, index: int) -> PointsTransaction:
         where = f"{year_month}: data.list[{index}]"
@@ -532,7 +463,8 @@ class _FlowWalk:
     the month being read, and rows read (inside the dates) but not handed out yet, the first of which is row
     `position` of the whole list."""
 
-    key: tuple[Any, ...]
+    user_id: str
+    query: HistoryQuery  # the query's page 1
     months: list[str]
     covered: list[bool]  # per month: the query's dates hold all of it (see _covers_month)
     month_index: int = 0
@@ -540,7 +472,6 @@ class _FlowWalk:
     jumpable: bool = True  # the month may still be skipped by its total
     read_from_start: bool = True  # every page of the month so far was read (none jumped over)
     kept_in_month: int = 0  # rows of the month read so far inside the dates
-    month_total: int | None = None  # what the vendor says the month holds
     pending: list[PointsTransaction] = field(default_factory=list)
     position: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # rows inside the dates, per month, once known
@@ -555,24 +486,20 @@ class _FlowWalk:
     def month(self) -> str:
         return self.months[self.month_index]
 
-    @property
-    def month_covered(self) -> bool:
-        return self.covered[self.month_index]
-
     def note_total(self, total: int | None) -> None:
         if total is None:
             return
-        if self.month_total is not None and total != self.month_total:
+        if self.reported.get(self.month, total) != total:
             self.consistent = False  # the month changed between two of its pages
-        self.month_total = self.reported[self.month] = total
-        if self.month_covered:
+        self.reported[self.month] = total
+        if self.covered[self.month_index]:
             self.counts[self.month] = total
 
     def add_page(self, kept: list[PointsTransaction], received: int, size: int) -> None:
         """Vendor page `vendor_page` of the month gave `received` rows, `kept` of them inside the dates."""
         self.pending += kept
         self.kept_in_month += len(kept)
-        total = self.month_total
+        total = self.reported.get(self.month)
         # A page of a month of `total` rows holds `size` rows, or what is left of the total.
         if total is not None and received != max(0, min(size, total - (self.vendor_page - 1) * size)):
             self.consistent = False
@@ -589,7 +516,6 @@ class _FlowWalk:
         self.vendor_page = 1
         self.jumpable = self.read_from_start = True
         self.kept_in_month = 0
-        self.month_total = None
 
     def total(self) -> tuple[int | None, bool]:
         seen = self.position + len(self.pending)
@@ -616,11 +542,8 @@ def _covers_month(query: HistoryQuery, year_month: str) -> bool:
 
 def _history_months(query: HistoryQuery) -> list[str]:
     """The year_month values ("2025_05") a history query reads in Beijing time, newest first: up to now without an
-    end; without a start, the end's month only (the vendor's own default of one month).
-
-    A query without dates (a lookup panel's "latest records") reads this month and the one before: early in a month
-    this month alone holds few rows or none, and the walk over the months stops as soon as the page is full, so the
-    previous month costs a call only then."""
+    end; without a start, the end's month only (the vendor's own default). Without dates (a lookup panel's "latest
+    records"), the month before too: early in a month this one holds few rows, and the walk asks for more only then."""
     last = (query.end or timezone.now()).astimezone(SHANGHAI)
     if query.start is not None:
         first = query.start.astimezone(SHANGHAI)

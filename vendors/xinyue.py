@@ -61,8 +61,7 @@ class XinyueClient(CodeMessageClient):
             CredentialField("appid", _("App ID"), secret=False),
             CredentialField("app_secret", _("App secret")),
         ),
-        # The endpoint filters by time only: no direction or type filter, no balance per row. 0 = unbounded on
-        # the vendor's side, and one call answers any range: no cap on the days.
+        # The endpoint filters by time only (no direction, type or balance per row); one call answers any range.
     )
     # {"ret", "msg", "data"}; the doc marks even `ret` as optional (VENDORS.md §1).
     code_key = "ret"
@@ -83,9 +82,8 @@ class XinyueClient(CodeMessageClient):
         return dict(body), {"Authorization": token}
 
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
-        """A data call, repeated once with a new token when the token may be what the vendor refused: no "token
-        expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md §1). Not when
-        this connection renewed one a moment ago for the same reason (TokenStore.may_renew)."""
+        # No "token expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md
+        # §1): any refusal gets one new token and one retry, unless this connection renewed one a moment ago.
         token = self.tokens.get()
         try:
             return self._post_with(path, body, token)
@@ -101,8 +99,7 @@ class XinyueClient(CodeMessageClient):
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
         self.tokens.get()
-        # One cheap read: a one-row page of an openid nobody has. A vendor error code other than an auth
-        # one still proves the token was accepted (the vendor may reject unknown openids).
+        # One cheap read: a page of an openid nobody has. Any answer but an auth error proves the token works.
         try:
             self._post(HISTORY_PATH, {"openid": "pointsadmin-connection-test", "page": 1, "page_size": 1})
         except VendorRejected as error:
@@ -118,10 +115,8 @@ class XinyueClient(CodeMessageClient):
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
         data = self._post(BALANCE_PATH, {"openid": self._openid(member)})
-        if data is None:
-            return None  # no data for the openid: a member the vendor does not know
-        data = as_mapping(data, "data", vendor=self.vendor)
-        if data.get("amount") is None:
+        # No data, or no amount in it: a member the vendor does not know.
+        if data is None or as_mapping(data, "data", vendor=self.vendor).get("amount") is None:
             return None
         amount = as_decimal(data["amount"], "data.amount", vendor=self.vendor)
         return MemberBalance(
@@ -142,7 +137,7 @@ class XinyueClient(CodeMessageClient):
             "openid": openid,
             # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.
             "start_time": _unix_ms(query.start),
-            "end_time": _unix_ms_end(query.end),
+            "end_time": _unix_ms(query.end, end=True),
             "page": query.page,
             "page_size": query.page_size,
         }
@@ -164,8 +159,7 @@ class XinyueClient(CodeMessageClient):
             connection_id=self.config.id,
             record_id=as_id(row.get("id"), (where, "id"), vendor=self.vendor),  # none documented
             member_id=openid,
-            # create_time: "unix time in ms" says the table, but the example (123467677) is seconds-sized:
-            # read by magnitude (parsing.from_epoch).
+            # "unix time in ms" says the table, but the example (123467677) is seconds-sized: read by magnitude.
             occurred_at=from_epoch(row.get("create_time"), (where, "create_time"), vendor=self.vendor),
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
@@ -174,16 +168,10 @@ class XinyueClient(CodeMessageClient):
         )
 
 
-def _unix_ms(moment: datetime | None) -> int:
+def _unix_ms(moment: datetime | None, *, end: bool = False) -> int:
     if moment is None:
         return 0
-    # Exact integer arithmetic (a float timestamp could land a millisecond off).
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
-def _unix_ms_end(moment: datetime | None) -> int:
-    """An inclusive end in unix ms. An end on a whole second (the forms' 23:59:59) means through that second:
-    23:59:59.999, or a record at 23:59:59.5 would be left out."""
-    if moment is None:
-        return 0
-    return _unix_ms(moment) + (999 if moment.microsecond == 0 else 0)
+    # An end on a whole second (the forms' 23:59:59) means through that second: 23:59:59.999, or a record at
+    # 23:59:59.5 would be left out. Integer arithmetic: a float timestamp could land a millisecond off.
+    through_the_second = 999 if end and moment.microsecond == 0 else 0
+    return (moment - _EPOCH) // timedelta(milliseconds=1) + through_the_second
