@@ -8,8 +8,8 @@ and the demo connections, and for every route of the URLconf, as every role (ano
 `--variants` GETs with junk parameters and junk path values (member ids with "/", unicode, markup, 5,000
 characters). It prints: requests, 5xx, bare 500s (a 500 without our page's stylesheet: not our 500 page),
 tracebacks in bodies, secrets found (the connections' secrets in any body), and unaudited lookups (a response
-of a `@shows_member_data` view that asked a vendor for data but wrote no audit row). Loopback only; every loop
-is bounded; everything it started is stopped.
+that asked a vendor for data but wrote no audit row, whatever its route). Loopback only; every loop is bounded;
+everything it started is stopped.
 
   .venv/bin/python bench/security_sweep.py --production [--variants 6] [--load-seconds 50]
 
@@ -251,9 +251,10 @@ class Site:
     def __init__(self, base: str, sandbox: str, audit: AuditRows, setup: dict[str, Any]) -> None:
         self.base, self.sandbox, self.audit, self.setup = base, sandbox, audit, setup
         self.sessions = {role: logged_in(base, role.lower()) for role in ROLES}
-        self.member_routes = {route for route, tagged in setup["routes"] if tagged}
 
-    def get_and_judge(self, tally: Tally, role: str, path: str, params: dict, tagged: bool) -> None:
+    def get_and_judge(self, tally: Tally, role: str, path: str, params: dict) -> None:
+        """One GET, judged; unaudited if it asked a vendor for data and wrote no audit row (on any route: a view
+        that shows member data without `@shows_member_data` counts too)."""
         audits, calls = self.audit.count(), vendor_data_calls(self.sandbox)
         try:
             response = self.sessions[role].get(self.base + path, params=params, timeout=60, allow_redirects=False)
@@ -261,7 +262,7 @@ class Site:
             tally.judge(role, None)
             return
         asked_vendor = vendor_data_calls(self.sandbox) > calls
-        unaudited = tagged and response.status_code == 200 and asked_vendor and self.audit.count() == audits
+        unaudited = response.status_code == 200 and asked_vendor and self.audit.count() == audits
         tally.judge(role, response, unaudited)
 
 
@@ -275,11 +276,11 @@ def sweep(site: Site, tally: Tally, variants: int, rng: random.Random) -> None:
                 params = {name: rng.choice(JUNK_VALUES) for name in rng.sample(PARAMETERS, rng.randint(0, 4))}
                 if tagged and rng.random() < 0.5:
                     params["q"] = rng.choice(JUNK_IDS)
-                site.get_and_judge(tally, role, path, params, tagged)
+                site.get_and_judge(tally, role, path, params)
 
 
-def real_pages(setup: dict[str, Any]) -> list[tuple[str, dict[str, str], bool]]:
-    """The pages people use, with real members: (path, parameters, shows member data)."""
+def real_pages(setup: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """The pages people use, with real members: (path, parameters)."""
     from sandbox.demo import DEMO_IDENTIFIERS
 
     members = {
@@ -287,23 +288,23 @@ def real_pages(setup: dict[str, Any]) -> list[tuple[str, dict[str, str], bool]]:
         "xiaoe": DEMO_IDENTIFIERS["xiaoe_user_id"],
         "kingdee": DEMO_IDENTIFIERS["kingdee_member_id"],
     }
-    pages: list[tuple[str, dict[str, str], bool]] = [
-        ("/members/", {"q": DEMO_IDENTIFIERS["shared_mobile"], "all": "1"}, True),
-        ("/audit/", {}, False),
-        ("/connections/", {}, False),
-        ("/healthz", {}, False),
+    pages: list[tuple[str, dict[str, str]]] = [
+        ("/members/", {"q": DEMO_IDENTIFIERS["shared_mobile"], "all": "1"}),
+        ("/audit/", {}),
+        ("/connections/", {}),
+        ("/healthz", {}),
     ]
     for pk, vendor in zip(setup["ids"], setup["vendors"], strict=True):
         member = quote(members[vendor], safe="")
         pages += [
-            ("/members/", {"q": members[vendor], "all": "1"}, True),
-            (f"/members/panel/{pk}/", {"q": members[vendor]}, True),
-            (f"/members/{pk}/{member}/", {}, True),
+            ("/members/", {"q": members[vendor], "all": "1"}),
+            (f"/members/panel/{pk}/", {"q": members[vendor]}),
+            (f"/members/{pk}/{member}/", {}),
         ]
         if vendor == "xiaoe":
-            pages.append(("/balances/", {"connection": str(pk)}, True))
+            pages.append(("/balances/", {"connection": str(pk)}))
         if vendor == "kingdee":
-            pages.append(("/ledger/", {"connection": str(pk)}, True))
+            pages.append(("/ledger/", {"connection": str(pk)}))
     return pages
 
 
@@ -314,9 +315,9 @@ def hostile_sweep(site: Site, tally: Tally, variants: int, rng: random.Random) -
     try:
         for kind in HOSTILE_KINDS:
             set_hostile_data(site.sandbox, kind)
-            for path, params, tagged in real_pages(site.setup):
+            for path, params in real_pages(site.setup):
                 for role in ROLES:
-                    site.get_and_judge(tally, role, path, params, tagged)
+                    site.get_and_judge(tally, role, path, params)
             sweep(site, tally, variants, rng)
     finally:
         set_hostile_data(site.sandbox, None)
@@ -342,7 +343,7 @@ def load_with_outages(
         role, session = roles[number], sessions[number]
         rng = random.Random(number)
         while not stop.is_set():
-            path, params, _ = rng.choice(pages)
+            path, params = rng.choice(pages)
             try:
                 response = session.get(site.base + path, params=params, timeout=60, allow_redirects=False)
             except requests.RequestException:
