@@ -207,7 +207,9 @@ class Tally:
         self.examples: list[str] = []
         self._lock = threading.Lock()
 
-    def judge(self, label: str, response: requests.Response | None, unaudited: bool = False) -> None:
+    def judge(
+        self, label: str, response: requests.Response | None, unaudited: bool = False, vendor_data: bool = False
+    ) -> None:
         with self._lock:
             self.figures["requests"] += 1
             if response is None:
@@ -234,6 +236,8 @@ class Tally:
             if any(secret in body for secret in self.secrets):
                 self.figures["secrets found"] += 1
                 problems.append("secret")
+            if vendor_data:  # what "unaudited" is out of
+                self.figures["answers with vendor data"] += 1
             if unaudited:
                 self.figures["unaudited"] += 1
                 problems.append("unaudited")
@@ -261,9 +265,8 @@ class Site:
         except requests.RequestException:
             tally.judge(role, None)
             return
-        asked_vendor = vendor_data_calls(self.sandbox) > calls
-        unaudited = response.status_code == 200 and asked_vendor and self.audit.count() == audits
-        tally.judge(role, response, unaudited)
+        vendor_data = response.status_code == 200 and vendor_data_calls(self.sandbox) > calls
+        tally.judge(role, response, unaudited=vendor_data and self.audit.count() == audits, vendor_data=vendor_data)
 
 
 def sweep(site: Site, tally: Tally, variants: int, rng: random.Random) -> None:
@@ -369,15 +372,20 @@ def load_with_outages(
     try:
         time.sleep(slice_seconds)
         current["window"] = "Redis down"
+        down = time.monotonic()
         redis_server.stop()
         time.sleep(slice_seconds)
         redis_server.start()
+        outages = f"Redis down {time.monotonic() - down:.1f} s"
         current["window"] = "between"
         time.sleep(slice_seconds)
         current["window"] = "PostgreSQL down"
+        down = time.monotonic()
         postgres.stop()
         time.sleep(slice_seconds)
         postgres.start()
+        print(f"load: {threads} clients and a login loop for {seconds:.0f} s; {outages}, "
+              f"PostgreSQL down {time.monotonic() - down:.1f} s")  # fmt: skip
         current["window"] = "after"
         time.sleep(slice_seconds)
     finally:
