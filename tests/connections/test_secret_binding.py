@@ -17,10 +17,12 @@ from django.utils import translation
 
 from audit.models import AuditAction, AuditEntry
 from connections import services
+from connections.forms import CREDENTIAL_PREFIX
 from connections.models import VendorConnection
 from tests.conftest import TEST_CREDENTIALS
 from tests.connections.conftest import secret_values
 from tests.connections.handshakes import BASE_URLS, fake_kingdee_handshake
+from vendors.registry import vendor_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +174,23 @@ def test_the_test_command_keeps_the_same_rule(make_connection, vendor_http):
     with pytest.raises(CommandError, match="Not sent: the stored secrets were saved for"), translation.override("en"):
         call_command("connection", "test", "Kingdee", stdout=StringIO())
     assert len(vendor_http.calls) == 0
+
+
+@pytest.mark.parametrize("vendor", ["xinyue", "xiaoe", "kingdee"])
+def test_as_found_a_new_host_blank_secrets_and_the_test_button_send_that_host_nothing(
+    admin_client, make_connection, form_data, vendor_http, vendor
+):
+    """Issue 17 #1 as the sweep found it, for every vendor: Xinyue's app_secret and Xiaoe's secret_key travel in the
+    clear, and Kingdee's secrets sign its requests (a signature a new host could replay)."""
+    connection = make_connection(vendor, name=f"{vendor} shop", base_url=BASE_URLS[vendor])
+    answer_everything_at(vendor_http, EVIL)
+    secret_names = [spec.name for spec in vendor_profile(vendor).credential_fields if spec.secret]
+    blank_secrets = {CREDENTIAL_PREFIX + name: "" for name in secret_names}
+
+    edit(admin_client, connection, form_data(vendor, base_url=EVIL, **blank_secrets))
+    tested = admin_client.post(reverse("connections:test", args=[connection.pk]), HTTP_HX_REQUEST="true")
+
+    assert tested.status_code == 200
+    connection.refresh_from_db()
+    assert connection.base_url == BASE_URLS[vendor]
+    assert requests_to(vendor_http, EVIL) == []  # the test went to the address the secrets were saved for

@@ -2,7 +2,9 @@
 
 For each case the lookup page and the member page answer 200 with a clear message in the failing
 vendor's panel (or the data), the other vendors' panels are intact, and the vendor's token is fetched
-again only when the vendor really invalidated it. (The secret sweep checks the logs and pages.)
+again only when the vendor really invalidated it. (The secret sweep checks the logs and pages.) The rest of the
+matrix: the `hostile_data` knob in test_hostile_data.py, Redis and PostgreSQL down (servers of the tests' own,
+under gunicorn too) in tests/test_outages.py and tests/test_database_outage.py.
 """
 
 from __future__ import annotations
