@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -76,35 +75,25 @@ def session_for(config: ConnectionConfig) -> requests.Session:
 
 
 # --- retries ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Retries after a connection error, a 5xx or a 429. Every call is a read (POSTs too), so retrying is safe;
-    timeouts are not retried: one already cost `config.timeout` seconds of a waiting support agent."""
-
-    retries: int = 2
-    backoff_seconds: float = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
-    retry_on_rate_limit: bool = True
-    # A Retry-After longer than this is not waited for: the agent gets "rate limited" at once instead.
-    retry_after_cap_seconds: float = 2.0
-
-    def pause(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        base = self.backoff_seconds * (2**attempt)
-        return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
+# Every call is a read (POSTs too), so a connection error, a 5xx or a 429 is tried again; a timeout is not: one
+# already cost `config.timeout` seconds of a waiting support agent.
+READ_RETRIES = 2
+# Token endpoints: one retry, never on a 429: their windows are minutes long (Xiaoe 100 calls per 10 minutes,
+# Kingdee ~2 a minute; VENDORS.md §2, §3), far beyond a short pause.
+TOKEN_RETRIES = 1
+BACKOFF_SECONDS = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
+# A Retry-After longer than this is not waited for: the agent gets "rate limited" at once instead.
+RETRY_AFTER_CAP_SECONDS = 2.0
 
 
-READ_RETRY = RetryPolicy()
-# Token endpoints: one retry on a connection error or 5xx. Not on 429: their windows are minutes long
-# (Xiaoe 100 calls per 10 minutes, Kingdee ~2 a minute; VENDORS.md §2, §3), far beyond a short pause.
-TOKEN_RETRY = RetryPolicy(retries=1, retry_on_rate_limit=False)
+def backoff(attempt: int) -> float:
+    base = BACKOFF_SECONDS * (2**attempt)
+    return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
     """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
     value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
     if value.isdigit():
         return float(value)
     try:
@@ -121,14 +110,6 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
-class _RetryLater(Exception):
-    """Internal: this attempt failed in a way worth another try after `pause` seconds."""
-
-    def __init__(self, pause: float) -> None:
-        super().__init__(pause)
-        self.pause = pause
-
-
 # --- the client base class ----------------------------------------------------------------------------
 class HttpVendorClient(VendorClient):
     """A VendorClient speaking JSON over HTTP."""
@@ -139,27 +120,16 @@ class HttpVendorClient(VendorClient):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
 
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
-        raise NotImplementedError
-
-    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
-        """A token endpoint's reply: any refusal there is a credentials problem, whatever its code."""
-        try:
-            return self._unwrap(payload)
-        except VendorRejected as error:
-            raise VendorAuthError(
-                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
-                vendor=self.vendor,
-                code=error.code,
-            ) from error
-
     def __init__(self, config: ConnectionConfig) -> None:
         super().__init__(config)
         self._tokens: TokenStore | None = None
         self._limiter: CacheRateLimiter | None = None
 
     # --- what subclasses provide --------------------------------------------------------------------
+    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
+        """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
+        raise NotImplementedError
+
     def fetch_token(self) -> AccessToken:
         """Ask the vendor for a new access token (only clients whose calls need one)."""
         raise NotImplementedError
@@ -185,7 +155,6 @@ class HttpVendorClient(VendorClient):
         return value
 
     def secret_values(self) -> tuple[str, ...]:
-        """The connection's secret credentials, to be scrubbed from anything we pass on."""
         names = {spec.name for spec in self.profile.credential_fields if spec.secret}
         return tuple(str(value) for key, value in self.config.credentials.items() if key in names and value)
 
@@ -198,11 +167,9 @@ class HttpVendorClient(VendorClient):
     @property
     def tokens(self) -> TokenStore:
         if self._tokens is None:
-            policy = TOKEN_RETRY
             # One fetch at worst: every attempt's timeout plus the pauses between them.
-            fetch_seconds = self.config.timeout * (policy.retries + 1) + policy.backoff_seconds * 2 ** (
-                policy.retries + 1
-            )
+            attempts = TOKEN_RETRIES + 1
+            fetch_seconds = self.config.timeout * attempts + BACKOFF_SECONDS * 2**attempts
             self._tokens = TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
         return self._tokens
 
@@ -223,16 +190,16 @@ class HttpVendorClient(VendorClient):
         return self._limiter
 
     def send_token_request(self, method: str, path: str, **request: Any) -> Any:
-        """Call a token endpoint: credentials, not a token; its own retry policy; a refusal is a credentials one."""
-        return self.send(
-            method,
-            path,
-            unwrap=self._unwrap_token_reply,
-            retry=TOKEN_RETRY,
-            with_token=False,
-            rate_limited=False,
-            **request,
-        )
+        """Call a token endpoint, where any refusal is one of our credentials."""
+
+        def unwrap(payload: JsonObject) -> Any:
+            try:
+                return self._unwrap(payload)
+            except VendorRejected as error:
+                message = gettext("The vendor refused our credentials: %(message)s") % {"message": error.message}
+                raise VendorAuthError(message, vendor=self.vendor, code=error.code) from error
+
+        return self.send(method, path, unwrap=unwrap, token_request=True, rate_limited=False, **request)
 
     # --- one logical call, with its retries ---------------------------------------------------------
     def send(
@@ -244,117 +211,91 @@ class HttpVendorClient(VendorClient):
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
         headers: Headers | Callable[[], Headers] | None = None,
-        retry: RetryPolicy = READ_RETRY,
-        with_token: bool = True,
+        token_request: bool = False,
         rate_limited: bool = True,
         hide: tuple[str, ...] = (),
     ) -> T:
         """Call `path` on the base URL and return `unwrap(reply)` (its errors are never retried). `headers` may be a
-        callable, fresh on each attempt; `with_token`: 401/403 mean the token was refused; `hide`: values to scrub."""
+        callable, fresh on each attempt; a `token_request` carries credentials, not a token; `hide`: values to scrub."""
         secrets = self.secret_values() + tuple(h for h in hide if h)
+        retries = TOKEN_RETRIES if token_request else READ_RETRIES
         attempt = 0
         while True:
+            if rate_limited and self.limiter is not None:
+                self.limiter.acquire()  # every attempt counts: the vendor counts retries too
+            outcome, started, wait = "error", time.perf_counter(), None
             try:
-                return self._attempt(
-                    method,
-                    path,
-                    unwrap=unwrap,
-                    request={"params": params, "json": json, "headers": headers() if callable(headers) else headers},
-                    policy=retry,
-                    attempt=attempt,
-                    with_token=with_token,
-                    rate_limited=rate_limited,
-                    secrets=secrets,
+                try:
+                    response = self.session.request(
+                        method,
+                        self.config.base_url + path,
+                        params=params,
+                        json=json,
+                        headers=headers() if callable(headers) else headers,
+                        timeout=self.config.timeout,
+                        # Never follow a redirect: requests would resend custom auth headers (app-token, the
+                        # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
+                        allow_redirects=False,
+                    )
+                except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
+                    outcome = "timeout"
+                    raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
+                except requests.ConnectionError as err:
+                    outcome = "connection_error"
+                    if attempt >= retries:
+                        raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+                    wait = backoff(attempt)
+                except requests.RequestException as err:
+                    outcome = "request_error"
+                    raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+                else:
+                    outcome = "ok" if 200 <= response.status_code < 300 else f"http_{response.status_code}"
+                    wait = self._retry_wait(
+                        response, unwrap, attempt=attempt, retries=retries, token_request=token_request
+                    )
+                    if wait is None:
+                        payload = self._decode(response)
+                        try:
+                            return unwrap(payload)
+                        except VendorError as error:
+                            outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
+                            raise
+            finally:
+                vendor_call_finished.send(
+                    sender=type(self),
+                    vendor=self.vendor,
+                    endpoint=path,
+                    outcome=outcome,
+                    duration_ms=(time.perf_counter() - started) * 1000,
                 )
-            except _RetryLater as later:
-                pause(later.pause)
-                attempt += 1
+            pause(wait)
+            attempt += 1
 
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        *,
-        unwrap: Callable[[JsonObject], T],
-        request: Mapping[str, Any],
-        policy: RetryPolicy,
-        attempt: int,
-        with_token: bool,
-        rate_limited: bool,
-        secrets: tuple[str, ...],
-    ) -> T:
-        if rate_limited and self.limiter is not None:
-            # Every attempt counts: the vendor counts retries too.
-            self.limiter.acquire()
-        outcome = "error"
-        started = time.perf_counter()
-        try:
-            try:
-                response = self.session.request(
-                    method,
-                    self.config.base_url + path,
-                    **request,
-                    timeout=self.config.timeout,
-                    # Never follow a redirect: requests would resend custom auth headers (app-token, the
-                    # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
-                    allow_redirects=False,
-                )
-            except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
-                outcome = "timeout"
-                raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
-            except requests.ConnectionError as err:
-                outcome = "connection_error"
-                if attempt < policy.retries:
-                    raise _RetryLater(policy.pause(attempt, None)) from None
-                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
-            except requests.RequestException as err:
-                outcome = "request_error"
-                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
-
-            status = response.status_code
-            outcome = "ok" if 200 <= status < 300 else f"http_{status}"
-            self._check_status(response, unwrap=unwrap, policy=policy, with_token=with_token, attempt=attempt)
-            payload = self._decode(response)
-            try:
-                return unwrap(payload)
-            except VendorError as error:
-                outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
-                raise
-        finally:
-            vendor_call_finished.send(
-                sender=type(self),
-                vendor=self.vendor,
-                endpoint=path,
-                outcome=outcome,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
-
-    def _check_status(
+    def _retry_wait(
         self,
         response: requests.Response,
-        *,
         unwrap: Callable[[JsonObject], Any],
-        policy: RetryPolicy,
-        with_token: bool,
+        *,
         attempt: int,
-    ) -> None:
+        retries: int,
+        token_request: bool,
+    ) -> float | None:
+        """None for a reply to read; else the seconds to wait before another try, or the VendorError the status
+        means."""
         status = response.status_code
         if status in self.status_errors:
             error_class, message = self.status_errors[status]
             raise error_class(str(message), vendor=self.vendor, status=status)
         if 200 <= status < 300:
-            return
+            return None
         if status in (401, 403):
-            error_class = VendorTokenRejected if with_token else VendorAuthError
-            raise error_class(vendor=self.vendor, status=status)
+            raise (VendorAuthError if token_request else VendorTokenRejected)(vendor=self.vendor, status=status)
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response)
-            wanted = policy.retry_on_rate_limit if status == 429 else True
-            waitable = retry_after is None or retry_after <= policy.retry_after_cap_seconds
-            if wanted and waitable and attempt < policy.retries:
-                raise _RetryLater(policy.pause(attempt, retry_after))
-            error_class = VendorRateLimited if status == 429 else VendorUnavailable
-            raise error_class(vendor=self.vendor, status=status)
+            waitable = retry_after is None or retry_after <= RETRY_AFTER_CAP_SECONDS
+            if attempt < retries and waitable and not (status == 429 and token_request):
+                return backoff(attempt) if retry_after is None else retry_after
+            raise (VendorRateLimited if status == 429 else VendorUnavailable)(vendor=self.vendor, status=status)
         if 300 <= status < 400:
             raise bad_response(self.vendor, gettext("a redirect, HTTP %(status)s") % {"status": status})
         # Any other 4xx: the vendor's own error code if the body has one (unwrap raises it), else the status.
