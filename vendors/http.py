@@ -54,8 +54,8 @@ _sessions = threading.local()
 
 
 def session_for(config: ConnectionConfig) -> requests.Session:
-    """This thread's keep-alive session for `config` (requests.Session is not thread-safe); an edited connection
-    gets a fresh one."""
+    """This thread's keep-alive session for `config` (a Session is not thread-safe); an edited connection gets a
+    fresh one."""
     pool: dict[int, tuple[str, requests.Session]] = _sessions.__dict__.setdefault("pool", {})
     key = fingerprint(config)
     entry = pool.get(config.id)
@@ -372,7 +372,6 @@ class CodeMessageClient(HttpVendorClient):
         raise NotImplementedError
 
     def _post_with(self, path: str, body: Mapping[str, Any], token: str) -> Any:
-        """POST `body` carrying `token`; the reply's data."""
         json, headers = self.authorised(body, token)
         return self.send(
             "POST", path, json=json, headers=headers, unwrap=lambda payload: self._unwrap(payload, token), hide=(token,)
@@ -387,11 +386,9 @@ def result_page(items: list[T], *, page: int, page_size: int, reported_total: in
     """A ResultPage whose total is checked against the rows: an impossible total is corrected and marked inexact."""
     seen_through = (page - 1) * page_size + len(items)
     if reported_total is None:
-        # No total: if this page is short it is the last one, and then we know the total after all.
-        if len(items) < page_size and (items or page == 1):
-            return ResultPage(tuple(items), page, page_size, seen_through, total_exact=True)
-        return ResultPage(tuple(items), page, page_size, None, total_exact=False)
-    expected_rows = max(0, min(page_size, reported_total - (page - 1) * page_size))
-    if len(items) == expected_rows:
-        return ResultPage(tuple(items), page, page_size, reported_total, total_exact=True)
-    return ResultPage(tuple(items), page, page_size, max(reported_total, seen_through), total_exact=False)
+        # No total: a short page is the last one, and then we know the total after all.
+        last = len(items) < page_size and bool(items or page == 1)
+        return ResultPage(tuple(items), page, page_size, seen_through if last else None, total_exact=last)
+    exact = len(items) == max(0, min(page_size, reported_total - (page - 1) * page_size))
+    total = reported_total if exact else max(reported_total, seen_through)
+    return ResultPage(tuple(items), page, page_size, total, total_exact=exact)
