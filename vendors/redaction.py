@@ -1,5 +1,4 @@
-"""Keeping secrets out of what leaves a vendor client: error texts, exception chains and (through
-pointsadmin.logging's filter) log lines."""
+"""Keeping secrets out of error texts, exception chains and (through pointsadmin.logging's filter) log lines."""
 
 from __future__ import annotations
 
@@ -16,12 +15,10 @@ _QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
 
 
 def redact(text: str) -> str:
-    """`text` with every credential-looking value replaced by [redacted]."""
     return _SECRET_PATTERN.sub(r"\1[redacted]", text)
 
 
 def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` without query strings, without any of `secrets`, and redacted."""
     text = _QUERY_STRING.sub("?[query removed]", text)
     for secret in secrets:
         text = text.replace(secret, "[redacted]")
