@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -46,9 +47,6 @@ T = TypeVar("T")
 JsonObject = dict[str, Any]
 Headers = Mapping[str, str]
 
-USER_AGENT = "PointsAdmin/1.0 (+python-requests)"
-
-
 # --- sessions -----------------------------------------------------------------------------------------
 _sessions = threading.local()
 
@@ -64,7 +62,7 @@ def session_for(config: ConnectionConfig) -> requests.Session:
     if entry is not None:
         entry[1].close()
     session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = "PointsAdmin/1.0 (+python-requests)"
     # Proxy and CA settings from the environment, as requests reads them (NO_PROXY honoured), fixed for the
     # session: every call of it goes to the same vendor host, so the proxy of its base URL is that of every call.
     session.proxies = requests.utils.get_environ_proxies(config.base_url)
@@ -120,11 +118,6 @@ class HttpVendorClient(VendorClient):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
 
-    def __init__(self, config: ConnectionConfig) -> None:
-        super().__init__(config)
-        self._tokens: TokenStore | None = None
-        self._limiter: CacheRateLimiter | None = None
-
     # --- what subclasses provide --------------------------------------------------------------------
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
@@ -164,14 +157,12 @@ class HttpVendorClient(VendorClient):
         text = scrub_text(text, self.secret_values() + tuple(s for s in also_hide if s))
         return text.strip()[:200] or gettext("no message")
 
-    @property
+    @cached_property
     def tokens(self) -> TokenStore:
-        if self._tokens is None:
-            # One fetch at worst: every attempt's timeout plus the pauses between them.
-            attempts = TOKEN_RETRIES + 1
-            fetch_seconds = self.config.timeout * attempts + BACKOFF_SECONDS * 2**attempts
-            self._tokens = TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
-        return self._tokens
+        # One fetch at worst: every attempt's timeout plus the pauses between them.
+        attempts = TOKEN_RETRIES + 1
+        fetch_seconds = self.config.timeout * attempts + BACKOFF_SECONDS * 2**attempts
+        return TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
 
     def with_token(self, call: Callable[[str], T]) -> T:
         """Run `call(token)`; if the vendor refuses the token, forget it, fetch a new one and run it once more."""
@@ -183,11 +174,11 @@ class HttpVendorClient(VendorClient):
             self.tokens.invalidate(token)
         return call(self.tokens.get())
 
-    @property
+    @cached_property
     def limiter(self) -> CacheRateLimiter | None:
-        if self.rate_limit is not None and self._limiter is None:
-            self._limiter = CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
-        return self._limiter
+        if self.rate_limit is None:
+            return None
+        return CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
 
     def send_token_request(self, method: str, path: str, **request: Any) -> Any:
         """Call a token endpoint, where any refusal is one of our credentials."""
