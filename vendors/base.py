@@ -61,28 +61,22 @@ class MemberIdentifier:
         return re.fullmatch(self.pattern, text) is not None
 
 
-_CJK_THEN_LATIN = re.compile(r"([\u3400-\u9fff])([A-Za-z0-9])")
-_LATIN_THEN_CJK = re.compile(r"([A-Za-z0-9])([\u3400-\u9fff])")
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[\u3400-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3400-\u9fff])")
 
 
 def cjk_spaced(text: str) -> str:
     """A space wherever a Chinese character meets a Latin letter or digit ("按openid" → "按 openid"), the way
     the vendors' consoles write. For our own sentences that put a word of either script into a Chinese one;
     never for names people typed."""
-    return _LATIN_THEN_CJK.sub(r"\1 \2", _CJK_THEN_LATIN.sub(r"\1 \2", text))
+    return _SCRIPT_BOUNDARY.sub(" ", text)
 
 
 def spoken_list(items: Sequence[str]) -> str:
     """ "a, b or c" in the active language."""
     if len(items) < 2:
         return "".join(items)
-    return cjk_spaced(
-        gettext("%(items)s or %(last)s")
-        % {
-            "items": pgettext("between the items of a list", ", ").join(items[:-1]),
-            "last": items[-1],
-        }
-    )
+    head = pgettext("between the items of a list", ", ").join(items[:-1])
+    return cjk_spaced(gettext("%(items)s or %(last)s") % {"items": head, "last": items[-1]})
 
 
 @dataclass(frozen=True)
