@@ -4,7 +4,6 @@ every failure mapped to a VendorError (connection error/5xx → VendorUnavailabl
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import random
@@ -12,7 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
@@ -21,6 +20,8 @@ import requests
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
+from urllib3.exceptions import InvalidHeader
+from urllib3.util import Retry
 
 from vendors.base import VendorClient
 from vendors.exceptions import (
@@ -91,16 +92,10 @@ def backoff(attempt: int) -> float:
 
 def retry_after_seconds(response: requests.Response) -> float | None:
     """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
     try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
+    except InvalidHeader:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(tz=UTC)).total_seconds())
 
 
 def pause(seconds: float) -> None:
