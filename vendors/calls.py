@@ -63,7 +63,7 @@ def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Out
         return {}
     if getattr(_this_thread, "in_vendor_pool", False):
         return {key: call_vendor(call) for key, call in calls.items()}
-    *pooled, (last_key, last_call) = calls.items()
+    *pooled, (_, last_call) = calls.items()
     # Django's active language is per thread: carry the request's into the pool, so that error messages
     # built there are in the user's language.
     language = translation.get_language()
@@ -74,7 +74,6 @@ def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Out
 
     pool = vendor_pool() if pooled else None
     futures = {key: pool.submit(contextvars.copy_context().run, in_request_language, call) for key, call in pooled}
-    outcomes = {last_key: call_vendor(last_call)}
+    last_outcome = call_vendor(last_call)
     # Every call has its own HTTP timeout (ConnectionConfig.timeout), so these waits are bounded.
-    outcomes |= {key: future.result() for key, future in futures.items()}
-    return {key: outcomes[key] for key in calls}
+    return {key: futures[key].result() if key in futures else last_outcome for key in calls}

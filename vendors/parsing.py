@@ -46,11 +46,8 @@ FieldName = str | tuple[str, str]
 
 def bad_response(vendor: str, what: FieldName) -> VendorBadResponse:
     """A VendorBadResponse naming the field (a field path is never secret; the value is never quoted)."""
-    name = what if isinstance(what, str) else ".".join(what)
-    return VendorBadResponse(
-        gettext("The vendor answered with something we could not read (%(what)s).") % {"what": name},
-        vendor=vendor,
-    )
+    message = gettext("The vendor answered with something we could not read (%(what)s).")
+    return VendorBadResponse(message % {"what": what if isinstance(what, str) else ".".join(what)}, vendor=vendor)
 
 
 def as_mapping(value: Any, what: FieldName, *, vendor: str) -> Mapping[str, Any]:
@@ -170,10 +167,9 @@ def shanghai_datetime(value: Any, what: FieldName, *, vendor: str, formats: tupl
     """A wall-clock time in Beijing time written in one of `formats`, as an aware datetime."""
     if not isinstance(value, str):
         raise bad_response(vendor, what)
-    text = value.strip()
     for fmt in formats:
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=SHANGHAI)
         except ValueError:
             continue
     raise bad_response(vendor, what)
