@@ -113,7 +113,6 @@ class HttpVendorClient(VendorClient):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
 
-    # --- what subclasses provide --------------------------------------------------------------------
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
         raise NotImplementedError
@@ -126,7 +125,6 @@ class HttpVendorClient(VendorClient):
         """What the vendor counts calls by; the connection unless the vendor counts per app."""
         return f"{self.vendor}:{self.config.id}"
 
-    # --- shared helpers -----------------------------------------------------------------------------
     @property
     def session(self) -> requests.Session:
         return session_for(self.config)
@@ -187,7 +185,6 @@ class HttpVendorClient(VendorClient):
 
         return self.send(method, path, unwrap=unwrap, token_request=True, rate_limited=False, **request)
 
-    # --- one logical call, with its retries ---------------------------------------------------------
     def send(
         self,
         method: str,
@@ -304,7 +301,6 @@ class HttpVendorClient(VendorClient):
             raise bad_response(self.vendor, gettext("not a JSON object"))
         return payload
 
-    # --- queries --------------------------------------------------------------------------------------
     def check_paging(self, page: int, page_size: int) -> None:
         if page < 1 or not 1 <= page_size <= self.profile.max_page_size:
             raise VendorQueryError(

@@ -125,7 +125,9 @@ class TokenStore:
                     # Another caller may have stored a token or a failure between our read and our lock.
                     return self._stored() or self._fetch_and_store()
                 finally:
-                    self._release(owner)
+                    # Delete the lock only if it is still ours (it may have expired and been taken by another process).
+                    if cache.get(self.lock_key) == owner:
+                        cache.delete(self.lock_key)
             if time.monotonic() >= deadline:
                 raise VendorTimeout(gettext("Timed out waiting for the vendor's access token."), vendor=self.vendor)
             time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311 # jitter, not cryptography
@@ -150,12 +152,6 @@ class TokenStore:
         self._handed_out[fetched.value] = shared["issued"]
         return fetched.value
 
-    def _release(self, owner: str) -> None:
-        # Delete the lock only if it is still ours (it may have expired and been taken by another process).
-        if cache.get(self.lock_key) == owner:
-            cache.delete(self.lock_key)
-
-    # --- refusals ----------------------------------------------------------------------------------
     def invalidate(self, stale: str) -> None:
         """The vendor refused `stale`: never hand it out again. The cache is left alone: the next get() replaces it
         under the lock, or uses what another caller put there (deleting that would kill a fresh token)."""
@@ -168,9 +164,8 @@ class TokenStore:
         shared = self._shared()
         if shared is None or shared.value != stale or shared.issued != self._handed_out.get(stale, shared.issued):
             return True
-        if cache.add(self.renewal_key, shared.issued, timeout=self.RENEWAL_INTERVAL_SECONDS):
-            return True
-        return cache.get(self.renewal_key) == shared.issued
+        renewing = cache.add(self.renewal_key, shared.issued, timeout=self.RENEWAL_INTERVAL_SECONDS)
+        return renewing or cache.get(self.renewal_key) == shared.issued
 
 
 def _failure_key(config: ConnectionConfig) -> str:
