@@ -57,12 +57,8 @@ class VendorError(Exception):
         return " · ".join(parts)
 
     def __str__(self) -> str:
-        parts = [str(self.message)]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.code is not None:
-            parts.append(f"code {self.code}")
-        return " · ".join(parts)
+        status = "" if self.status is None else f" · HTTP {self.status}"
+        return f"{self.message}{status}" + ("" if self.code is None else f" · code {self.code}")
 
 
 class VendorUnavailable(VendorError):
