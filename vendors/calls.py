@@ -34,8 +34,7 @@ def call_vendor(call: Callable[[], T]) -> Outcome[T]:
 # so long-lived threads keep their keep-alive connections instead of opening new ones on every page.
 VENDOR_POOL_THREADS = 32
 _pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
+_pools: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked worker builds its own (threads do not survive)
 _this_thread = threading.local()
 
 
@@ -44,15 +43,12 @@ def _mark_pool_thread() -> None:
 
 
 def vendor_pool() -> ThreadPoolExecutor:
-    """This process's pool of vendor-call threads (a forked worker builds its own: threads do not survive a fork)."""
-    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(
+        if os.getpid() not in _pools:
+            _pools[os.getpid()] = ThreadPoolExecutor(
                 max_workers=VENDOR_POOL_THREADS, thread_name_prefix="vendor", initializer=_mark_pool_thread
             )
-            _pool_pid = os.getpid()
-        return _pool
+        return _pools[os.getpid()]
 
 
 def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Outcome[T]]:

@@ -29,10 +29,6 @@ class RateLimit:
     # How long a call may wait for a free slot before the panel says "rate limited".
     max_wait_seconds: float = 5.0
 
-    @property
-    def bucket_seconds(self) -> float:
-        return self.period_seconds / self.buckets
-
 
 class CacheRateLimiter:
     """Takes one slot of `limit` for `scope` (one vendor app) before every HTTP call to that app."""
@@ -43,12 +39,13 @@ class CacheRateLimiter:
         self.scope = scope
         self.limit = limit
         self.vendor = vendor
+        self._width = limit.period_seconds / limit.buckets
         self._span = limit.buckets + 2  # see the module docstring
         # Counters outlive the window they are summed in, and then expire on their own.
-        self._ttl = math.ceil(self._span * limit.bucket_seconds) + 1
+        self._ttl = math.ceil(self._span * self._width) + 1
 
     def acquire(self) -> None:
-        width = self.limit.bucket_seconds
+        width = self._width
         deadline = time.monotonic() + self.limit.max_wait_seconds
         while True:
             now = time.time()
