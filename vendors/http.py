@@ -132,12 +132,9 @@ class HttpVendorClient(VendorClient):
     def credential(self, name: str) -> str:
         """A credential of the connection, stripped; a missing required one is an auth error, not a KeyError."""
         value = str(self.config.credentials.get(name) or "").strip()
-        required = {spec.name for spec in self.profile.credential_fields if spec.required}
-        if not value and name in required:
-            raise VendorAuthError(
-                gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name},
-                vendor=self.vendor,
-            )
+        if not value and any(spec.name == name and spec.required for spec in self.profile.credential_fields):
+            message = gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name}
+            raise VendorAuthError(message, vendor=self.vendor)
         return value
 
     def secret_values(self) -> tuple[str, ...]:
@@ -316,9 +313,8 @@ class HttpVendorClient(VendorClient):
             raise VendorQueryError(gettext("This vendor cannot filter by direction."), vendor=self.vendor)
         if query.type_code and not profile.history_type_filter:
             raise VendorQueryError(gettext("This vendor cannot filter by type."), vendor=self.vendor)
-        for moment in (query.start, query.end):
-            if moment is not None and moment.tzinfo is None:
-                raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
+        if any(moment is not None and moment.tzinfo is None for moment in (query.start, query.end)):
+            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
         if query.start is not None:
             end = query.end or timezone.now()  # no end: up to now
             if query.start > end:
