@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
 
 # Values that look like credentials in key=value or "key": "value" form (tokens, secrets, signatures).
 _SECRET_PATTERN = re.compile(
@@ -25,24 +24,19 @@ def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
     return redact(text)
 
 
-def _exception_chain(err: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [err]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
-        if isinstance(getattr(current, "reason", None), BaseException):
-            pending.append(current.reason)
-
-
 def scrubbed(err: BaseException, secrets: tuple[str, ...] = ()) -> BaseException:
     """`err` with query strings and secrets removed from every message of its chain (requests and urllib3 quote
     the full URL, and tracebacks print the whole chain)."""
-    for link in _exception_chain(err):
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [err]
+    while pending:
+        link = pending.pop()
+        if link is None or id(link) in seen:
+            continue
+        seen.add(id(link))
+        pending += [link.__cause__, link.__context__, *(a for a in link.args if isinstance(a, BaseException))]
+        if isinstance(getattr(link, "reason", None), BaseException):
+            pending.append(link.reason)
         link.args = tuple(scrub_text(arg, secrets) if isinstance(arg, str) else arg for arg in link.args)
         for name in ("url", "message", "_message"):
             value = getattr(link, name, None)
