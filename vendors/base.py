@@ -1,10 +1,6 @@
-"""The interface every vendor client implements (like django-anymail's backends/base.py).
-
-A client class describes its vendor in one frozen VendorProfile (what to ask an admin for, what members are
-found by, what the vendor can do), is built from a ConnectionConfig, and answers in the dataclasses of
-results.py. Everything HTTP (sessions, timeouts, retries, token cache, rate limits, error mapping) is shared
-plumbing in this package, so a vendor module holds only its profile, endpoints, authentication and parsing.
-"""
+"""The interface every vendor client implements (like django-anymail's backends/base.py): a VendorProfile, and a
+client built from a ConnectionConfig answering in the dataclasses of results.py. The HTTP plumbing is shared
+(http.py), so a vendor module holds only its profile, endpoints, authentication and parsing."""
 
 from __future__ import annotations
 
@@ -35,8 +31,6 @@ from vendors.results import (
     ResultPage,
 )
 
-MEMBER_DATA = frozenset({Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
-
 
 @dataclass(frozen=True)
 class CredentialField:
@@ -52,8 +46,8 @@ class CredentialField:
 
 @dataclass(frozen=True)
 class MemberIdentifier:
-    """One kind of identifier a vendor finds members by: its name in the search box's hint, and the text it takes
-    (a regular expression; a mobile number is recognised in any of its written forms, parsing.mainland_mobile)."""
+    """A kind of identifier a vendor finds members by: its name in the search box's hint, and the text it takes (a
+    regular expression; a mobile number in any of its written forms, parsing.mainland_mobile)."""
 
     kind: LookupKind
     label: str | Promise
@@ -67,34 +61,27 @@ class MemberIdentifier:
         return re.fullmatch(self.pattern, text) is not None
 
 
-_CJK_THEN_LATIN = re.compile(r"([\u3400-\u9fff])([A-Za-z0-9])")
-_LATIN_THEN_CJK = re.compile(r"([A-Za-z0-9])([\u3400-\u9fff])")
+_SCRIPT_BOUNDARY = re.compile(r"(?<=[\u3400-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3400-\u9fff])")
 
 
 def cjk_spaced(text: str) -> str:
     """A space wherever a Chinese character meets a Latin letter or digit ("按openid" → "按 openid"), the way
     the vendors' consoles write. For our own sentences that put a word of either script into a Chinese one;
     never for names people typed."""
-    return _LATIN_THEN_CJK.sub(r"\1 \2", _CJK_THEN_LATIN.sub(r"\1 \2", text))
+    return _SCRIPT_BOUNDARY.sub(" ", text)
 
 
 def spoken_list(items: Sequence[str]) -> str:
     """ "a, b or c" in the active language."""
     if len(items) < 2:
         return "".join(items)
-    return cjk_spaced(
-        gettext("%(items)s or %(last)s")
-        % {
-            "items": pgettext("between the items of a list", ", ").join(items[:-1]),
-            "last": items[-1],
-        }
-    )
+    head = pgettext("between the items of a list", ", ").join(items[:-1])
+    return cjk_spaced(gettext("%(items)s or %(last)s") % {"items": head, "last": items[-1]})
 
 
 @dataclass(frozen=True)
 class VendorProfile:
-    """All the rest of the dashboard knows about a vendor: the connection form, the lookup, the filter forms and
-    the pages read this, never the client class."""
+    """All the rest of the dashboard knows about a vendor (forms and pages read this, never the client class)."""
 
     key: str  # registry key, stored in VendorConnection.vendor (at most 20 characters)
     display_name: str | Promise
@@ -108,13 +95,12 @@ class VendorProfile:
     max_page_size: int = 100
     # Whether history rows carry the balance after each change (otherwise the chart works back from the balance).
     history_has_balance_after: bool = False
-    # Directions the vendor can filter history by on its side (empty: the filter is not offered, since
-    # filtering one page of vendor results here would break the vendor's paging).
+    # Directions the vendor filters history by on its side (filtering a page of its results here would break paging).
     history_directions: frozenset[Direction] = frozenset()
     # Whether history can be filtered by a points type code (typed: the codes are set up per tenant).
     history_type_filter: bool = False
-    # True when the vendor filters history by whole calendar months (Asia/Shanghai) only: a date range is then
-    # widened to the whole months it touches, and the page says so.
+    # Whether the vendor filters history by whole calendar months (Asia/Shanghai) only: a date range is then
+    # widened to the months it touches, and the page says so.
     history_whole_months: bool = False
     # The longest date range one history query may span (None: unlimited).
     max_history_days: int | None = None
@@ -124,7 +110,7 @@ class VendorProfile:
 
     @property
     def offers_member_data(self) -> bool:
-        return bool(self.capabilities & MEMBER_DATA)
+        return bool(self.capabilities & {Capability.MEMBER_BALANCE, Capability.MEMBER_HISTORY})
 
     def claims(self, identifier: str) -> bool:
         """Whether `identifier` is in a form only this vendor issues (then no other vendor is asked)."""
@@ -151,8 +137,7 @@ class VendorProfile:
 
 
 class VendorClient:
-    """Base class of the vendor clients. Subclasses set `profile` and implement the methods of its capabilities;
-    the others raise VendorNotSupported."""
+    """Subclasses set `profile` and implement the methods of its capabilities; the others raise VendorNotSupported."""
 
     profile: ClassVar[VendorProfile]
 
@@ -163,7 +148,6 @@ class VendorClient:
     def vendor(self) -> str:
         return self.profile.key
 
-    # --- operations (implement those in the profile's capabilities) ----------------------------------
     def test_connection(self) -> str:
         """Authenticate and make one cheap read; return a short success note or raise VendorError."""
         raise NotImplementedError
@@ -176,10 +160,8 @@ class VendorClient:
         raise VendorNotSupported(vendor=self.vendor)
 
     def member_summary(self, *, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
-        """The balance and, for `query`, one page of history: what the member page and a lookup panel show.
-
-        Here the two are asked of the vendor at once; a vendor that can tell both from one call overrides this.
-        """
+        """The balance and, for `query`, a page of history, asked at once (a vendor telling both in one call
+        overrides this)."""
         calls = {}
         if self.profile.supports(Capability.MEMBER_BALANCE):
             calls["balance"] = lambda: self.member_balance(member=member)

@@ -34,8 +34,7 @@ def call_vendor(call: Callable[[], T]) -> Outcome[T]:
 # so long-lived threads keep their keep-alive connections instead of opening new ones on every page.
 VENDOR_POOL_THREADS = 32
 _pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
+_pools: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked worker builds its own (threads do not survive)
 _this_thread = threading.local()
 
 
@@ -44,15 +43,12 @@ def _mark_pool_thread() -> None:
 
 
 def vendor_pool() -> ThreadPoolExecutor:
-    """This process's pool of vendor-call threads (a forked worker builds its own: threads do not survive a fork)."""
-    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(
+        if os.getpid() not in _pools:
+            _pools[os.getpid()] = ThreadPoolExecutor(
                 max_workers=VENDOR_POOL_THREADS, thread_name_prefix="vendor", initializer=_mark_pool_thread
             )
-            _pool_pid = os.getpid()
-        return _pool
+        return _pools[os.getpid()]
 
 
 def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Outcome[T]]:
@@ -63,7 +59,7 @@ def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Out
         return {}
     if getattr(_this_thread, "in_vendor_pool", False):
         return {key: call_vendor(call) for key, call in calls.items()}
-    *pooled, (last_key, last_call) = calls.items()
+    *pooled, (_, last_call) = calls.items()
     # Django's active language is per thread: carry the request's into the pool, so that error messages
     # built there are in the user's language.
     language = translation.get_language()
@@ -74,7 +70,6 @@ def call_vendors_concurrently(calls: Mapping[K, Callable[[], T]]) -> dict[K, Out
 
     pool = vendor_pool() if pooled else None
     futures = {key: pool.submit(contextvars.copy_context().run, in_request_language, call) for key, call in pooled}
-    outcomes = {last_key: call_vendor(last_call)}
+    last_outcome = call_vendor(last_call)
     # Every call has its own HTTP timeout (ConnectionConfig.timeout), so these waits are bounded.
-    outcomes |= {key: future.result() for key, future in futures.items()}
-    return {key: outcomes[key] for key in calls}
+    return {key: futures[key].result() if key in futures else last_outcome for key in calls}

@@ -8,16 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class VendorError(Exception):
-    """Base of every failure talking to a vendor."""
-
     default_message = _("The vendor could not be reached or answered with an error.")
-    # What a reader is told, naming the vendor, and what they can do (the lookup panels); our own technical
-    # message goes to admins only, the vendor's own text and code behind "details".
+    # What a reader of a lookup panel is told; our technical message goes to admins only, the vendor's own text
+    # and code behind "details".
     reader_text = _("%(vendor)s is having trouble right now. Try again in a moment.")
-    # Whether the failure is one an admin fixes on the connection (credentials, the server's clock).
+    # An admin fixes it on the connection (credentials, the server's clock): `message` is then an admin's hint.
     admin_fixes = False
-    # Whether `message` is always our own words (then reader_message says it as it is, and details do not repeat
-    # it): they say what to change.
+    # `message` is always our own words, saying what to change: shown as it is, not repeated in the details.
     message_is_ours = False
     retryable = True
 
@@ -36,32 +33,23 @@ class VendorError(Exception):
         super().__init__(self.message)
 
     def user_message(self) -> str:
-        """Text for the panel; translated in the active language."""
         return str(self.message)
 
     def reader_message(self, vendor_name: object) -> str:
-        """One sentence for whoever reads the page, in their language: what failed and what they can do."""
+        """One sentence for whoever reads the page: what failed and what they can do."""
         if self.message_is_ours:
             return str(self.message)
         return str(self.reader_text) % {"vendor": vendor_name}
 
     @property
-    def vendor_text(self) -> str:
-        """The vendor's own words, when it sent some: the message unless it is ours (the default, or an admin's
-        hint, which may quote the vendor and is for admins only)."""
-        if self.admin_fixes or self.message_is_ours or self.message == str(self.default_message):
-            return ""
-        return str(self.message)
-
-    @property
     def admin_hint(self) -> str:
-        """Our technical explanation, naming credentials or the clock: for admins only."""
         return str(self.message) if self.admin_fixes else ""
 
     @property
     def details(self) -> str:
-        """The vendor's text, its code and the HTTP status, for the "details" disclosure ("" when none)."""
-        parts = [self.vendor_text] if self.vendor_text else []
+        """The vendor's own words (a message not ours), its code and the HTTP status ("" when none)."""
+        ours = self.admin_fixes or self.message_is_ours or self.message == str(self.default_message)
+        parts = [] if ours else [str(self.message)]
         if self.code is not None:
             parts.append(gettext("code %(code)s") % {"code": self.code})
         if self.status is not None:
@@ -69,12 +57,8 @@ class VendorError(Exception):
         return " · ".join(parts)
 
     def __str__(self) -> str:
-        parts = [str(self.message)]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.code is not None:
-            parts.append(f"code {self.code}")
-        return " · ".join(parts)
+        status = "" if self.status is None else f" · HTTP {self.status}"
+        return f"{self.message}{status}" + ("" if self.code is None else f" · code {self.code}")
 
 
 class VendorUnavailable(VendorError):
@@ -114,7 +98,7 @@ class VendorRejected(VendorError):
 
 
 class VendorNotSupported(VendorError):
-    """The connection's vendor has no such capability (a programming error or a stale link)."""
+    """The vendor has no such capability (a programming error or a stale link)."""
 
     default_message = _("This vendor does not offer that.")
     message_is_ours = True
@@ -122,17 +106,14 @@ class VendorNotSupported(VendorError):
 
 
 class VendorTokenRejected(VendorAuthError):
-    """The vendor refused the access token of a call (expired, or replaced by a newer one).
-
-    Clients answer it by fetching a new token once and repeating the call once; raised again, it is
-    an ordinary VendorAuthError for the panel."""
+    """The vendor refused a call's access token (expired, or replaced): a new one is fetched and the call repeated
+    once; raised again, it is an ordinary VendorAuthError for the panel."""
 
     default_message = _("The vendor refused our access token. An admin should check this connection.")
 
 
 class VendorQueryError(VendorError):
-    """The query cannot be sent to this vendor as asked (a filter it lacks, a page size or date range
-    beyond its limits). The forms prevent these; being a VendorError, a slip degrades one panel, not the page."""
+    """A filter, page size or date range this vendor cannot take: the forms prevent it; a slip degrades a panel."""
 
     default_message = _("This search cannot be sent to the vendor.")
     message_is_ours = True

@@ -4,7 +4,6 @@ every failure mapped to a VendorError (connection error/5xx → VendorUnavailabl
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import random
@@ -12,15 +11,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
 import requests
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
+from urllib3.exceptions import InvalidHeader
+from urllib3.util import Retry
 
 from vendors.base import VendorClient
 from vendors.exceptions import (
@@ -47,16 +48,13 @@ T = TypeVar("T")
 JsonObject = dict[str, Any]
 Headers = Mapping[str, str]
 
-USER_AGENT = "PointsAdmin/1.0 (+python-requests)"
-
-
 # --- sessions -----------------------------------------------------------------------------------------
 _sessions = threading.local()
 
 
 def session_for(config: ConnectionConfig) -> requests.Session:
-    """This thread's keep-alive session for `config` (requests.Session is not thread-safe); an edited connection
-    gets a fresh one."""
+    """This thread's keep-alive session for `config` (a Session is not thread-safe); an edited connection gets a
+    fresh one."""
     pool: dict[int, tuple[str, requests.Session]] = _sessions.__dict__.setdefault("pool", {})
     key = fingerprint(config)
     entry = pool.get(config.id)
@@ -65,7 +63,7 @@ def session_for(config: ConnectionConfig) -> requests.Session:
     if entry is not None:
         entry[1].close()
     session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = "PointsAdmin/1.0 (+python-requests)"
     # Proxy and CA settings from the environment, as requests reads them (NO_PROXY honoured), fixed for the
     # session: every call of it goes to the same vendor host, so the proxy of its base URL is that of every call.
     session.proxies = requests.utils.get_environ_proxies(config.base_url)
@@ -76,57 +74,33 @@ def session_for(config: ConnectionConfig) -> requests.Session:
 
 
 # --- retries ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Retries after a connection error, a 5xx or a 429. Every call is a read (POSTs too), so retrying is safe;
-    timeouts are not retried: one already cost `config.timeout` seconds of a waiting support agent."""
-
-    retries: int = 2
-    backoff_seconds: float = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
-    retry_on_rate_limit: bool = True
-    # A Retry-After longer than this is not waited for: the agent gets "rate limited" at once instead.
-    retry_after_cap_seconds: float = 2.0
-
-    def pause(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        base = self.backoff_seconds * (2**attempt)
-        return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
+# Every call is a read (POSTs too), so a connection error, a 5xx or a 429 is tried again; a timeout is not: one
+# already cost `config.timeout` seconds of a waiting support agent.
+READ_RETRIES = 2
+# Token endpoints: one retry, never on a 429: their windows are minutes long (Xiaoe 100 calls per 10 minutes,
+# Kingdee ~2 a minute; VENDORS.md §2, §3), far beyond a short pause.
+TOKEN_RETRIES = 1
+BACKOFF_SECONDS = 0.2  # 0.2 s, then 0.4 s, each plus up to 50% jitter
+# A Retry-After longer than this is not waited for: the agent gets "rate limited" at once instead.
+RETRY_AFTER_CAP_SECONDS = 2.0
 
 
-READ_RETRY = RetryPolicy()
-# Token endpoints: one retry on a connection error or 5xx. Not on 429: their windows are minutes long
-# (Xiaoe 100 calls per 10 minutes, Kingdee ~2 a minute; VENDORS.md §2, §3), far beyond a short pause.
-TOKEN_RETRY = RetryPolicy(retries=1, retry_on_rate_limit=False)
+def backoff(attempt: int) -> float:
+    base = BACKOFF_SECONDS * (2**attempt)
+    return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
     """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
     try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
+    except InvalidHeader:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(tz=UTC)).total_seconds())
 
 
 def pause(seconds: float) -> None:
     """Wait between attempts (a module function, so that tests can record the pauses instead)."""
     time.sleep(seconds)
-
-
-class _RetryLater(Exception):
-    """Internal: this attempt failed in a way worth another try after `pause` seconds."""
-
-    def __init__(self, pause: float) -> None:
-        super().__init__(pause)
-        self.pause = pause
 
 
 # --- the client base class ----------------------------------------------------------------------------
@@ -143,23 +117,6 @@ class HttpVendorClient(VendorClient):
         """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
         raise NotImplementedError
 
-    def _unwrap_token_reply(self, payload: JsonObject) -> Any:
-        """A token endpoint's reply: any refusal there is a credentials problem, whatever its code."""
-        try:
-            return self._unwrap(payload)
-        except VendorRejected as error:
-            raise VendorAuthError(
-                gettext("The vendor refused our credentials: %(message)s") % {"message": error.message},
-                vendor=self.vendor,
-                code=error.code,
-            ) from error
-
-    def __init__(self, config: ConnectionConfig) -> None:
-        super().__init__(config)
-        self._tokens: TokenStore | None = None
-        self._limiter: CacheRateLimiter | None = None
-
-    # --- what subclasses provide --------------------------------------------------------------------
     def fetch_token(self) -> AccessToken:
         """Ask the vendor for a new access token (only clients whose calls need one)."""
         raise NotImplementedError
@@ -168,7 +125,6 @@ class HttpVendorClient(VendorClient):
         """What the vendor counts calls by; the connection unless the vendor counts per app."""
         return f"{self.vendor}:{self.config.id}"
 
-    # --- shared helpers -----------------------------------------------------------------------------
     @property
     def session(self) -> requests.Session:
         return session_for(self.config)
@@ -176,16 +132,12 @@ class HttpVendorClient(VendorClient):
     def credential(self, name: str) -> str:
         """A credential of the connection, stripped; a missing required one is an auth error, not a KeyError."""
         value = str(self.config.credentials.get(name) or "").strip()
-        required = {spec.name for spec in self.profile.credential_fields if spec.required}
-        if not value and name in required:
-            raise VendorAuthError(
-                gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name},
-                vendor=self.vendor,
-            )
+        if not value and any(spec.name == name and spec.required for spec in self.profile.credential_fields):
+            message = gettext("This connection has no %(field)s. An admin should complete it.") % {"field": name}
+            raise VendorAuthError(message, vendor=self.vendor)
         return value
 
     def secret_values(self) -> tuple[str, ...]:
-        """The connection's secret credentials, to be scrubbed from anything we pass on."""
         names = {spec.name for spec in self.profile.credential_fields if spec.secret}
         return tuple(str(value) for key, value in self.config.credentials.items() if key in names and value)
 
@@ -195,16 +147,12 @@ class HttpVendorClient(VendorClient):
         text = scrub_text(text, self.secret_values() + tuple(s for s in also_hide if s))
         return text.strip()[:200] or gettext("no message")
 
-    @property
+    @cached_property
     def tokens(self) -> TokenStore:
-        if self._tokens is None:
-            policy = TOKEN_RETRY
-            # One fetch at worst: every attempt's timeout plus the pauses between them.
-            fetch_seconds = self.config.timeout * (policy.retries + 1) + policy.backoff_seconds * 2 ** (
-                policy.retries + 1
-            )
-            self._tokens = TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
-        return self._tokens
+        # One fetch at worst: every attempt's timeout plus the pauses between them.
+        attempts = TOKEN_RETRIES + 1
+        fetch_seconds = self.config.timeout * attempts + BACKOFF_SECONDS * 2**attempts
+        return TokenStore(config=self.config, fetch=self.fetch_token, fetch_seconds=fetch_seconds)
 
     def with_token(self, call: Callable[[str], T]) -> T:
         """Run `call(token)`; if the vendor refuses the token, forget it, fetch a new one and run it once more."""
@@ -216,25 +164,24 @@ class HttpVendorClient(VendorClient):
             self.tokens.invalidate(token)
         return call(self.tokens.get())
 
-    @property
+    @cached_property
     def limiter(self) -> CacheRateLimiter | None:
-        if self.rate_limit is not None and self._limiter is None:
-            self._limiter = CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
-        return self._limiter
+        if self.rate_limit is None:
+            return None
+        return CacheRateLimiter(scope=self.rate_limit_scope(), limit=self.rate_limit, vendor=self.vendor)
 
     def send_token_request(self, method: str, path: str, **request: Any) -> Any:
-        """Call a token endpoint: credentials, not a token; its own retry policy; a refusal is a credentials one."""
-        return self.send(
-            method,
-            path,
-            unwrap=self._unwrap_token_reply,
-            retry=TOKEN_RETRY,
-            with_token=False,
-            rate_limited=False,
-            **request,
-        )
+        """Call a token endpoint, where any refusal is one of our credentials."""
 
-    # --- one logical call, with its retries ---------------------------------------------------------
+        def unwrap(payload: JsonObject) -> Any:
+            try:
+                return self._unwrap(payload)
+            except VendorRejected as error:
+                message = gettext("The vendor refused our credentials: %(message)s") % {"message": error.message}
+                raise VendorAuthError(message, vendor=self.vendor, code=error.code) from error
+
+        return self.send(method, path, unwrap=unwrap, token_request=True, rate_limited=False, **request)
+
     def send(
         self,
         method: str,
@@ -244,117 +191,91 @@ class HttpVendorClient(VendorClient):
         params: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
         headers: Headers | Callable[[], Headers] | None = None,
-        retry: RetryPolicy = READ_RETRY,
-        with_token: bool = True,
+        token_request: bool = False,
         rate_limited: bool = True,
         hide: tuple[str, ...] = (),
     ) -> T:
         """Call `path` on the base URL and return `unwrap(reply)` (its errors are never retried). `headers` may be a
-        callable, fresh on each attempt; `with_token`: 401/403 mean the token was refused; `hide`: values to scrub."""
+        callable, fresh on each attempt; a `token_request` carries credentials, not a token; `hide`: values to scrub."""
         secrets = self.secret_values() + tuple(h for h in hide if h)
+        retries = TOKEN_RETRIES if token_request else READ_RETRIES
         attempt = 0
         while True:
+            if rate_limited and self.limiter is not None:
+                self.limiter.acquire()  # every attempt counts: the vendor counts retries too
+            outcome, started, wait = "error", time.perf_counter(), None
             try:
-                return self._attempt(
-                    method,
-                    path,
-                    unwrap=unwrap,
-                    request={"params": params, "json": json, "headers": headers() if callable(headers) else headers},
-                    policy=retry,
-                    attempt=attempt,
-                    with_token=with_token,
-                    rate_limited=rate_limited,
-                    secrets=secrets,
+                try:
+                    response = self.session.request(
+                        method,
+                        self.config.base_url + path,
+                        params=params,
+                        json=json,
+                        headers=headers() if callable(headers) else headers,
+                        timeout=self.config.timeout,
+                        # Never follow a redirect: requests would resend custom auth headers (app-token, the
+                        # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
+                        allow_redirects=False,
+                    )
+                except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
+                    outcome = "timeout"
+                    raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
+                except requests.ConnectionError as err:
+                    outcome = "connection_error"
+                    if attempt >= retries:
+                        raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+                    wait = backoff(attempt)
+                except requests.RequestException as err:
+                    outcome = "request_error"
+                    raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
+                else:
+                    outcome = "ok" if 200 <= response.status_code < 300 else f"http_{response.status_code}"
+                    wait = self._retry_wait(
+                        response, unwrap, attempt=attempt, retries=retries, token_request=token_request
+                    )
+                    if wait is None:
+                        payload = self._decode(response)
+                        try:
+                            return unwrap(payload)
+                        except VendorError as error:
+                            outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
+                            raise
+            finally:
+                vendor_call_finished.send(
+                    sender=type(self),
+                    vendor=self.vendor,
+                    endpoint=path,
+                    outcome=outcome,
+                    duration_ms=(time.perf_counter() - started) * 1000,
                 )
-            except _RetryLater as later:
-                pause(later.pause)
-                attempt += 1
+            pause(wait)
+            attempt += 1
 
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        *,
-        unwrap: Callable[[JsonObject], T],
-        request: Mapping[str, Any],
-        policy: RetryPolicy,
-        attempt: int,
-        with_token: bool,
-        rate_limited: bool,
-        secrets: tuple[str, ...],
-    ) -> T:
-        if rate_limited and self.limiter is not None:
-            # Every attempt counts: the vendor counts retries too.
-            self.limiter.acquire()
-        outcome = "error"
-        started = time.perf_counter()
-        try:
-            try:
-                response = self.session.request(
-                    method,
-                    self.config.base_url + path,
-                    **request,
-                    timeout=self.config.timeout,
-                    # Never follow a redirect: requests would resend custom auth headers (app-token, the
-                    # signature) to wherever it points, and a redirect here means a wrong base URL anyway.
-                    allow_redirects=False,
-                )
-            except requests.Timeout as err:  # before ConnectionError: ConnectTimeout is both
-                outcome = "timeout"
-                raise VendorTimeout(vendor=self.vendor) from scrubbed(err, secrets)
-            except requests.ConnectionError as err:
-                outcome = "connection_error"
-                if attempt < policy.retries:
-                    raise _RetryLater(policy.pause(attempt, None)) from None
-                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
-            except requests.RequestException as err:
-                outcome = "request_error"
-                raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
-
-            status = response.status_code
-            outcome = "ok" if 200 <= status < 300 else f"http_{status}"
-            self._check_status(response, unwrap=unwrap, policy=policy, with_token=with_token, attempt=attempt)
-            payload = self._decode(response)
-            try:
-                return unwrap(payload)
-            except VendorError as error:
-                outcome = f"vendor_error:{error.code}" if error.code is not None else type(error).__name__
-                raise
-        finally:
-            vendor_call_finished.send(
-                sender=type(self),
-                vendor=self.vendor,
-                endpoint=path,
-                outcome=outcome,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
-
-    def _check_status(
+    def _retry_wait(
         self,
         response: requests.Response,
-        *,
         unwrap: Callable[[JsonObject], Any],
-        policy: RetryPolicy,
-        with_token: bool,
+        *,
         attempt: int,
-    ) -> None:
+        retries: int,
+        token_request: bool,
+    ) -> float | None:
+        """None for a reply to read; else the seconds to wait before another try, or the VendorError the status
+        means."""
         status = response.status_code
         if status in self.status_errors:
             error_class, message = self.status_errors[status]
             raise error_class(str(message), vendor=self.vendor, status=status)
         if 200 <= status < 300:
-            return
+            return None
         if status in (401, 403):
-            error_class = VendorTokenRejected if with_token else VendorAuthError
-            raise error_class(vendor=self.vendor, status=status)
+            raise (VendorAuthError if token_request else VendorTokenRejected)(vendor=self.vendor, status=status)
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response)
-            wanted = policy.retry_on_rate_limit if status == 429 else True
-            waitable = retry_after is None or retry_after <= policy.retry_after_cap_seconds
-            if wanted and waitable and attempt < policy.retries:
-                raise _RetryLater(policy.pause(attempt, retry_after))
-            error_class = VendorRateLimited if status == 429 else VendorUnavailable
-            raise error_class(vendor=self.vendor, status=status)
+            waitable = retry_after is None or retry_after <= RETRY_AFTER_CAP_SECONDS
+            if attempt < retries and waitable and not (status == 429 and token_request):
+                return backoff(attempt) if retry_after is None else retry_after
+            raise (VendorRateLimited if status == 429 else VendorUnavailable)(vendor=self.vendor, status=status)
         if 300 <= status < 400:
             raise bad_response(self.vendor, gettext("a redirect, HTTP %(status)s") % {"status": status})
         # Any other 4xx: the vendor's own error code if the body has one (unwrap raises it), else the status.
@@ -377,7 +298,6 @@ class HttpVendorClient(VendorClient):
             raise bad_response(self.vendor, gettext("not a JSON object"))
         return payload
 
-    # --- queries --------------------------------------------------------------------------------------
     def check_paging(self, page: int, page_size: int) -> None:
         if page < 1 or not 1 <= page_size <= self.profile.max_page_size:
             raise VendorQueryError(
@@ -393,9 +313,8 @@ class HttpVendorClient(VendorClient):
             raise VendorQueryError(gettext("This vendor cannot filter by direction."), vendor=self.vendor)
         if query.type_code and not profile.history_type_filter:
             raise VendorQueryError(gettext("This vendor cannot filter by type."), vendor=self.vendor)
-        for moment in (query.start, query.end):
-            if moment is not None and moment.tzinfo is None:
-                raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
+        if any(moment is not None and moment.tzinfo is None for moment in (query.start, query.end)):
+            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
         if query.start is not None:
             end = query.end or timezone.now()  # no end: up to now
             if query.start > end:
@@ -431,7 +350,6 @@ class CodeMessageClient(HttpVendorClient):
         raise NotImplementedError
 
     def _post_with(self, path: str, body: Mapping[str, Any], token: str) -> Any:
-        """POST `body` carrying `token`; the reply's data."""
         json, headers = self.authorised(body, token)
         return self.send(
             "POST", path, json=json, headers=headers, unwrap=lambda payload: self._unwrap(payload, token), hide=(token,)
@@ -446,11 +364,9 @@ def result_page(items: list[T], *, page: int, page_size: int, reported_total: in
     """A ResultPage whose total is checked against the rows: an impossible total is corrected and marked inexact."""
     seen_through = (page - 1) * page_size + len(items)
     if reported_total is None:
-        # No total: if this page is short it is the last one, and then we know the total after all.
-        if len(items) < page_size and (items or page == 1):
-            return ResultPage(tuple(items), page, page_size, seen_through, total_exact=True)
-        return ResultPage(tuple(items), page, page_size, None, total_exact=False)
-    expected_rows = max(0, min(page_size, reported_total - (page - 1) * page_size))
-    if len(items) == expected_rows:
-        return ResultPage(tuple(items), page, page_size, reported_total, total_exact=True)
-    return ResultPage(tuple(items), page, page_size, max(reported_total, seen_through), total_exact=False)
+        # No total: a short page is the last one, and then we know the total after all.
+        last = len(items) < page_size and bool(items or page == 1)
+        return ResultPage(tuple(items), page, page_size, seen_through if last else None, total_exact=last)
+    exact = len(items) == max(0, min(page_size, reported_total - (page - 1) * page_size))
+    total = reported_total if exact else max(reported_total, seen_through)
+    return ResultPage(tuple(items), page, page_size, total, total_exact=exact)

@@ -29,10 +29,6 @@ class RateLimit:
     # How long a call may wait for a free slot before the panel says "rate limited".
     max_wait_seconds: float = 5.0
 
-    @property
-    def bucket_seconds(self) -> float:
-        return self.period_seconds / self.buckets
-
 
 class CacheRateLimiter:
     """Takes one slot of `limit` for `scope` (one vendor app) before every HTTP call to that app."""
@@ -40,31 +36,27 @@ class CacheRateLimiter:
     KEY_PREFIX = "vendors:rate"
 
     def __init__(self, *, scope: str, limit: RateLimit, vendor: str) -> None:
-        if limit.calls < 1 or limit.period_seconds <= 0 or limit.buckets < 1:
-            raise ValueError("a rate limit needs calls ≥ 1, a positive period and at least one bucket")
         self.scope = scope
         self.limit = limit
         self.vendor = vendor
+        self._width = limit.period_seconds / limit.buckets
         self._span = limit.buckets + 2  # see the module docstring
         # Counters outlive the window they are summed in, and then expire on their own.
-        self._ttl = math.ceil(self._span * limit.bucket_seconds) + 1
-
-    def _key(self, index: int) -> str:
-        return f"{self.KEY_PREFIX}:{self.scope}:{index}"
+        self._ttl = math.ceil(self._span * self._width) + 1
 
     def acquire(self) -> None:
-        width = self.limit.bucket_seconds
+        width = self._width
         deadline = time.monotonic() + self.limit.max_wait_seconds
         while True:
             now = time.time()
             index = math.floor(now / width)
-            key = self._key(index)
+            key = f"{self.KEY_PREFIX}:{self.scope}:{index}"
             cache.add(key, 0, timeout=self._ttl)
             try:
                 cache.incr(key)
             except ValueError:
                 continue  # the counter expired between add and incr (a stall of a whole TTL): start over
-            window = [self._key(i) for i in range(index - self._span + 1, index + 1)]
+            window = [f"{self.KEY_PREFIX}:{self.scope}:{i}" for i in range(index - self._span + 1, index + 1)]
             used = sum(int(count) for count in cache.get_many(window).values())
             if used <= self.limit.calls:
                 return

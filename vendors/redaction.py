@@ -1,11 +1,9 @@
-"""Keeping secrets out of what leaves a vendor client: error texts, exception chains and (through
-pointsadmin.logging's filter) log lines."""
+"""Keeping secrets out of error texts, exception chains and (through pointsadmin.logging's filter) log lines."""
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
 
 # Values that look like credentials in key=value or "key": "value" form (tokens, secrets, signatures).
 _SECRET_PATTERN = re.compile(
@@ -16,36 +14,29 @@ _QUERY_STRING = re.compile(r"\?[^\s'\"()<>]*")
 
 
 def redact(text: str) -> str:
-    """`text` with every credential-looking value replaced by [redacted]."""
     return _SECRET_PATTERN.sub(r"\1[redacted]", text)
 
 
 def scrub_text(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` without query strings, without any of `secrets`, and redacted."""
     text = _QUERY_STRING.sub("?[query removed]", text)
     for secret in secrets:
         text = text.replace(secret, "[redacted]")
     return redact(text)
 
 
-def _exception_chain(err: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [err]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
-        if isinstance(getattr(current, "reason", None), BaseException):
-            pending.append(current.reason)
-
-
 def scrubbed(err: BaseException, secrets: tuple[str, ...] = ()) -> BaseException:
     """`err` with query strings and secrets removed from every message of its chain (requests and urllib3 quote
     the full URL, and tracebacks print the whole chain)."""
-    for link in _exception_chain(err):
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [err]
+    while pending:
+        link = pending.pop()
+        if link is None or id(link) in seen:
+            continue
+        seen.add(id(link))
+        pending += [link.__cause__, link.__context__, *(a for a in link.args if isinstance(a, BaseException))]
+        if isinstance(getattr(link, "reason", None), BaseException):
+            pending.append(link.reason)
         link.args = tuple(scrub_text(arg, secrets) if isinstance(arg, str) else arg for arg in link.args)
         for name in ("url", "message", "_message"):
             value = getattr(link, name, None)

@@ -1,5 +1,5 @@
-"""The vendors we can connect to. Adding a vendor: one module with a VendorClient subclass, one line here
-(or, for a deployment of its own, in the POINTS_VENDORS setting, which replaces this mapping)."""
+"""The vendors we can connect to. Adding a vendor: one module with a VendorClient subclass, one line here (or in
+the POINTS_VENDORS setting, which replaces this mapping)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ def vendor_client_paths() -> Mapping[str, str]:
 
 
 def client_class(vendor: str) -> type[VendorClient]:
-    """The client class registered as `vendor` (LookupError for a vendor not registered)."""
     try:
         path = vendor_client_paths()[vendor]
     except KeyError:

@@ -22,9 +22,7 @@ class Capability(StrEnum):
     SHOP_LEDGER = "shop_ledger"  # records without a member filter (shop ledger page)
 
 
-class LookupKind(StrEnum):
-    """What an identifier typed into the search box is taken to be, at one vendor."""
-
+class LookupKind(StrEnum):  # what an identifier typed into the search box is taken to be, at one vendor
     OPENID = "openid"
     USER_ID = "user_id"
     MEMBER_ID = "member_id"
@@ -45,8 +43,6 @@ class RankingField(StrEnum):
 
 @dataclass(frozen=True)
 class ConnectionConfig:
-    """What a client needs to know about one vendor connection; built by the services layer."""
-
     id: int
     name: str
     vendor: str
@@ -95,10 +91,8 @@ class PointsTransaction:
 
 @dataclass(frozen=True)
 class HistoryQuery:
-    """Filters for one member's history or the shop ledger. `start`/`end` are aware, end inclusive."""
-
-    start: datetime | None = None
-    end: datetime | None = None
+    start: datetime | None = None  # aware
+    end: datetime | None = None  # aware, inclusive
     direction: Direction | None = None
     type_code: str = ""
     page: int = 1
@@ -106,9 +100,7 @@ class HistoryQuery:
 
 
 @dataclass(frozen=True)
-class LedgerQuery(HistoryQuery):
-    """The shop ledger: HistoryQuery plus optional member filters."""
-
+class LedgerQuery(HistoryQuery):  # the shop ledger
     member_id: str = ""
     mobile: str = ""
 
@@ -138,9 +130,7 @@ class ResultPage(Generic[T]):
 
     @property
     def page_count(self) -> int | None:
-        if self.total is None:
-            return None
-        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
+        return None if self.total is None else max(1, math.ceil(self.total / self.page_size))
 
     @property
     def has_previous(self) -> bool:
@@ -158,9 +148,7 @@ class ResultPage(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        if self.page_count is not None:
-            return self.page < self.page_count
-        return len(self.items) >= self.page_size
+        return len(self.items) >= self.page_size if self.page_count is None else self.page < self.page_count
 
 
 @dataclass(frozen=True)
@@ -177,8 +165,8 @@ class Outcome(Generic[T]):
 
 @dataclass(frozen=True)
 class MemberSummary:
-    """A member's balance and one page of their history, each with its own outcome: one part may fail while
-    the other shows. `history` is None when it was not asked for (no query, or no history at this vendor)."""
+    """A member's balance and a page of their history, each with its own outcome (one may fail, the other show);
+    `history` is None when not asked for (no query, or no history at this vendor)."""
 
     balance: Outcome[MemberBalance | None]
     history: Outcome[ResultPage[PointsTransaction]] | None

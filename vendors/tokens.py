@@ -10,7 +10,6 @@ credentials, never a secret; edited credentials start from a fresh token.
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import time
@@ -20,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from vendors import exceptions
 from vendors.exceptions import VendorAuthError, VendorError, VendorRateLimited, VendorRejected, VendorTimeout
+from vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
 from vendors.results import ConnectionConfig
 
 
@@ -38,17 +37,9 @@ def now() -> float:
 def fingerprint(config: ConnectionConfig) -> str:
     """A short hash of vendor, base URL and credentials, keyed with SECRET_KEY so that a cache dump cannot be used
     to test guesses of a secret."""
-    return _fingerprint(config.vendor, config.base_url, tuple(sorted(config.credentials.items())), settings.SECRET_KEY)
-
-
-# Worked out once per connection and process (a vendor call needs it twice): the process holds these credentials
-# anyway; SECRET_KEY is part of the key so that a changed key (tests) is never answered from before.
-@functools.lru_cache(maxsize=256)
-def _fingerprint(vendor: str, base_url: str, credentials: tuple[tuple[str, str], ...], secret_key: str) -> str:
-    material = json.dumps(
-        {"vendor": vendor, "base_url": base_url, "credentials": dict(credentials)}, sort_keys=True, ensure_ascii=False
-    )
-    return salted_hmac("vendors.fingerprint", material, secret=secret_key, algorithm="sha256").hexdigest()[:32]
+    material = {"vendor": config.vendor, "base_url": config.base_url, "credentials": dict(config.credentials)}
+    text = json.dumps(material, sort_keys=True, ensure_ascii=False)
+    return salted_hmac("vendors.fingerprint", text, algorithm="sha256").hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -67,15 +58,6 @@ class _SharedToken:
     value: str
     refresh_at: float  # unix seconds
     issued: str
-
-    @classmethod
-    def read(cls, entry: Any) -> _SharedToken | None:
-        if not isinstance(entry, Mapping):
-            return None
-        value, refresh_at, issued = entry.get("value"), entry.get("refresh_at"), entry.get("issued", "")
-        if not isinstance(value, str) or not value or not isinstance(refresh_at, int | float):
-            return None
-        return cls(value, float(refresh_at), str(issued))
 
 
 def _scope(config: ConnectionConfig) -> str:
@@ -113,70 +95,63 @@ class TokenStore:
         self._handed_out: dict[str, str] = {}
         self._refused: set[tuple[str, str]] = set()
 
-    # --- reading -----------------------------------------------------------------------------------
     def _shared(self) -> _SharedToken | None:
-        return _SharedToken.read(cache.get(self.key))
+        entry = cache.get(self.key)
+        if not isinstance(entry, Mapping):
+            return None
+        value, refresh_at, issued = entry.get("value"), entry.get("refresh_at"), entry.get("issued", "")
+        if not isinstance(value, str) or not value or not isinstance(refresh_at, int | float):
+            return None
+        return _SharedToken(value, float(refresh_at), str(issued))
 
-    def _usable(self, shared: _SharedToken | None) -> bool:
-        return shared is not None and shared.refresh_at > now() and (shared.value, shared.issued) not in self._refused
-
-    def _hand_out(self, shared: _SharedToken) -> str:
-        self._handed_out[shared.value] = shared.issued
-        return shared.value
+    def _stored(self) -> str | None:
+        """The cached token if it is still good; the remembered failure of the last fetch raised; else None."""
+        shared = self._shared()
+        if shared is not None and shared.refresh_at > now() and (shared.value, shared.issued) not in self._refused:
+            self._handed_out[shared.value] = shared.issued
+            return shared.value
+        failure = cache.get(self.failure_key)
+        if isinstance(failure, Mapping):
+            raise _rebuild_error(failure, self.vendor)
+        return None
 
     def get(self) -> str:
         """The current token, fetched if there is none, it is due for refresh, or the vendor refused it."""
         deadline = time.monotonic() + self.lock_seconds
-        while True:
-            shared = self._shared()
-            if self._usable(shared):
-                return self._hand_out(shared)
-            failure = cache.get(self.failure_key)
-            if isinstance(failure, Mapping):
-                raise _rebuild_error(failure, self.vendor)
+        while (token := self._stored()) is None:
             owner = uuid.uuid4().hex
             if cache.add(self.lock_key, owner, timeout=self.lock_seconds):
                 try:
-                    return self._fetch_and_store()
+                    # Another caller may have stored a token or a failure between our read and our lock.
+                    return self._stored() or self._fetch_and_store()
                 finally:
-                    self._release(owner)
+                    # Delete the lock only if it is still ours (it may have expired and been taken by another process).
+                    if cache.get(self.lock_key) == owner:
+                        cache.delete(self.lock_key)
             if time.monotonic() >= deadline:
                 raise VendorTimeout(gettext("Timed out waiting for the vendor's access token."), vendor=self.vendor)
             time.sleep(self.POLL_SECONDS * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311 # jitter, not cryptography
+        return token
 
     def _fetch_and_store(self) -> str:
-        # Another caller may have stored a token (replacing the one we saw refused), or a failure, between our
-        # reads and our lock.
-        shared = self._shared()
-        if self._usable(shared):
-            return self._hand_out(shared)
-        failure = cache.get(self.failure_key)
-        if isinstance(failure, Mapping):
-            raise _rebuild_error(failure, self.vendor)
         try:
             fetched = self._fetch()
         except VendorError as error:
-            remembered = _remembered_seconds(error, self)
-            cache.set(self.failure_key, _describe_error(error, now() + remembered), timeout=remembered)
+            refused = isinstance(error, VendorAuthError | VendorRejected | VendorRateLimited)
+            remembered = self.REFUSAL_MEMORY_SECONDS if refused else self.FAILURE_MEMORY_SECONDS
+            # What the waiters need to raise the same error (its message is never secret: see exceptions.py).
+            failure = {"class": type(error).__name__, "message": str(error.message), "status": error.status}
+            failure |= {"code": error.code, "retry_at": now() + remembered}
+            cache.set(self.failure_key, failure, timeout=remembered)
             raise
         fetched_at = now()
-        lifetime = max(0.0, fetched.expires_at - fetched_at)
-        margin = min(self.REFRESH_MARGIN_SECONDS, lifetime * self.REFRESH_MARGIN_SHARE)
-        shared = _SharedToken(fetched.value, fetched.expires_at - margin, uuid.uuid4().hex)
-        cache.set(
-            self.key,
-            {"value": shared.value, "refresh_at": shared.refresh_at, "issued": shared.issued},
-            timeout=max(1, int(shared.refresh_at - fetched_at)),
-        )
+        margin = min(self.REFRESH_MARGIN_SECONDS, max(0.0, fetched.expires_at - fetched_at) * self.REFRESH_MARGIN_SHARE)
+        shared = {"value": fetched.value, "refresh_at": fetched.expires_at - margin, "issued": uuid.uuid4().hex}
+        cache.set(self.key, shared, timeout=max(1, int(shared["refresh_at"] - fetched_at)))
         cache.delete(self.failure_key)
-        return self._hand_out(shared)
+        self._handed_out[fetched.value] = shared["issued"]
+        return fetched.value
 
-    def _release(self, owner: str) -> None:
-        # Delete the lock only if it is still ours (it may have expired and been taken by another process).
-        if cache.get(self.lock_key) == owner:
-            cache.delete(self.lock_key)
-
-    # --- refusals ----------------------------------------------------------------------------------
     def invalidate(self, stale: str) -> None:
         """The vendor refused `stale`: never hand it out again. The cache is left alone: the next get() replaces it
         under the lock, or uses what another caller put there (deleting that would kill a fresh token)."""
@@ -189,9 +164,8 @@ class TokenStore:
         shared = self._shared()
         if shared is None or shared.value != stale or shared.issued != self._handed_out.get(stale, shared.issued):
             return True
-        if cache.add(self.renewal_key, shared.issued, timeout=self.RENEWAL_INTERVAL_SECONDS):
-            return True
-        return cache.get(self.renewal_key) == shared.issued
+        renewing = cache.add(self.renewal_key, shared.issued, timeout=self.RENEWAL_INTERVAL_SECONDS)
+        return renewing or cache.get(self.renewal_key) == shared.issued
 
 
 def _failure_key(config: ConnectionConfig) -> str:
@@ -206,43 +180,20 @@ def token_retry_after(config: ConnectionConfig) -> datetime | None:
     return datetime.fromtimestamp(failure["retry_at"], tz=UTC)
 
 
-def _remembered_seconds(error: VendorError, store: TokenStore) -> int:
-    if isinstance(error, VendorAuthError | VendorRejected | VendorRateLimited):
-        return store.REFUSAL_MEMORY_SECONDS
-    return store.FAILURE_MEMORY_SECONDS
-
-
 _REBUILDABLE = {
     name: cls for name, cls in vars(exceptions).items() if isinstance(cls, type) and issubclass(cls, VendorError)
 }
 
 
-def _describe_error(error: VendorError, retry_at: float) -> dict[str, Any]:
-    """What the waiters need to raise the same error: class, message (never secret: see exceptions.py)."""
-    return {
-        "class": type(error).__name__,
-        "message": str(error.message),
-        "status": error.status,
-        "code": error.code,
-        "retry_at": retry_at,
-    }
-
-
 def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
     cls = _REBUILDABLE.get(str(failure.get("class")), VendorError)
-    return cls(
-        str(failure.get("message") or "") or None,
-        vendor=vendor,
-        status=failure.get("status"),
-        code=failure.get("code"),
-    )
+    message = str(failure.get("message") or "") or None
+    return cls(message, vendor=vendor, status=failure.get("status"), code=failure.get("code"))
 
 
 def access_token_from(data: Any, *, vendor: str) -> AccessToken:
     """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe); a missing or silly lifetime is the documented
     7,200 seconds (VENDORS.md §1, §2)."""
-    from vendors.parsing import as_mapping, as_optional_int, as_text, bad_response
-
     data = as_mapping(data, "data", vendor=vendor)
     token = as_text(data.get("access_token"), "data.access_token", vendor=vendor)
     if not token:

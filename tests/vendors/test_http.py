@@ -212,7 +212,7 @@ def test_a_4xx_with_the_vendors_error_body_shows_the_vendors_message(vendor_http
 def test_401_and_403_are_auth_errors_and_never_retried(vendor_http, client, pauses, status):
     vendor_http.post(URL, status=status)
     with pytest.raises(VendorAuthError) as caught:
-        client.read(with_token=False)
+        client.read(token_request=True)
     assert type(caught.value) is VendorAuthError
     assert len(vendor_http.calls) == 1
 
