@@ -1,4 +1,4 @@
-"""Template filters of the ledger pages: masked mobiles, signed changes, Beijing times, raw vendor rows."""
+"""Template tags of the ledger pages: masked mobiles, signed changes, Beijing times, raw rows, the search hint."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from django import template
 
 from audit.records import mask_mobile
+from ledger.services.members import lookup_hint
 from vendors.parsing import SHANGHAI
 
 register = template.Library()
@@ -57,3 +58,9 @@ def raw_json(value: Mapping[str, Any] | None) -> str:
     if not value:
         return ""
     return json.dumps(_mask_raw(value), ensure_ascii=False, indent=2, default=str)
+
+
+@register.simple_tag
+def member_search_hint() -> str:
+    """What the search box finds members by at the registered vendors, in words."""
+    return lookup_hint()
