@@ -99,7 +99,6 @@ def address_problem(address: IPAddress) -> AddressProblem | None:
     return None if settings.VENDOR_ALLOW_PRIVATE_HOSTS or address.is_global else _PRIVATE
 
 
-# --- the URL itself ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Origin:
     """Scheme, host and port: what a browser would call the URL's origin. Secrets are bound to one."""
@@ -159,7 +158,6 @@ def base_url_problem(url: str) -> AddressProblem | None:
     return None if literal is None else address_problem(literal)
 
 
-# --- what the host name resolves to -----------------------------------------------------------------------------
 class HostNotFound(OSError):
     """The host name does not resolve (now)."""
 
@@ -197,7 +195,6 @@ def destination_problem(url: str) -> AddressProblem | None:
     return None
 
 
-# --- every connection a vendor session opens --------------------------------------------------------------------
 class DestinationRefused(OSError):
     """A vendor session reached an address it may not send to; an OSError, so requests sees a ConnectionError."""
 

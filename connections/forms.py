@@ -77,17 +77,16 @@ class ConnectionForm(forms.Form):
     def __init__(self, *args: Any, instance: VendorConnection | None = None, **kwargs: Any) -> None:
         self.instance = instance
         # Where the stored secrets may be sent, and which are stored ("" and none on a new connection).
-        self.secrets_origin = instance.secrets_origin if instance is not None else ""
-        self.stored_secrets = instance.stored_secrets() if instance is not None else frozenset()
-        if instance is None:
-            initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
-        else:
+        self.secrets_origin, self.stored_secrets = "", frozenset()
+        initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
+        if instance is not None:
+            self.secrets_origin, self.stored_secrets = instance.secrets_origin, instance.stored_secrets()
             credentials: Mapping[str, Any] = instance.credentials or {}
             initial = {name: getattr(instance, name) for name in GENERAL_FIELDS}
             # Only non-secret credentials are ever put into the page.
-            for spec in self.credential_specs:
-                if not spec.secret:
-                    initial[CREDENTIAL_PREFIX + spec.name] = credentials.get(spec.name, "")
+            initial |= {
+                CREDENTIAL_PREFIX + s.name: credentials.get(s.name, "") for s in self.credential_specs if not s.secret
+            }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for name in self.stored_secrets:
@@ -95,7 +94,6 @@ class ConnectionForm(forms.Form):
             self.fields[CREDENTIAL_PREFIX + name].required = False
         refuse_null_characters_in_our_words(self)
 
-    # --- template helpers ----------------------------------------------------------------------
     def general_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in GENERAL_FIELDS]
 
@@ -110,7 +108,6 @@ class ConnectionForm(forms.Form):
                 "clear": self[clear_name] if clear_name in self.fields and stored else None,
             }
 
-    # --- validation -----------------------------------------------------------------------------
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if VendorConnection.objects.filter(name=name).exclude(pk=getattr(self.instance, "pk", None)).exists():
@@ -152,7 +149,6 @@ class ConnectionForm(forms.Form):
         return cleaned
 
     def connection_input(self) -> ConnectionInput:
-        """The validated input for the services layer (call after is_valid())."""
         data = self.cleaned_data
         typed = {spec.name: data.get(CREDENTIAL_PREFIX + spec.name, "") for spec in self.credential_specs}
         # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.

@@ -124,7 +124,6 @@ class ConnectionChoiceForm(PagedForm):
         self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
 
 
-# --- member lookup ----------------------------------------------------------------------------------------
 class MemberSearchForm(OurMessagesForm):
     q = forms.CharField(
         label=_("Member"),
@@ -143,7 +142,6 @@ class RevealMobileForm(OurMessagesForm):
     member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)
 
 
-# --- member history and shop ledger -------------------------------------------------------------------------
 PERIOD_CHOICES = [
     ("today", _("Today")),
     ("7d", _("Last 7 days")),
@@ -244,7 +242,6 @@ class ShopLedgerForm(ConnectionChoiceForm, HistoryFilterForm):
         return LedgerQuery(**history, member_id=self.cleaned_data["member_id"], mobile=self.cleaned_data["mobile"])
 
 
-# --- rankings -----------------------------------------------------------------------------------------------
 SORT_CHOICES = [
     (RankingField.TOTAL.value, _("Total")),
     (RankingField.AVAILABLE.value, _("Available")),

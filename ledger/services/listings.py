@@ -13,7 +13,6 @@ from connections.models import VendorConnection
 from vendors.results import LedgerQuery, MemberBalance, PointsTransaction, RankingQuery, ResultPage
 
 
-# --- rankings ---------------------------------------------------------------------------------------------------
 def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
     start, end, earned = query.first_earned_start, query.first_earned_end, balance.first_earned_at
     if start is None and end is None:
@@ -41,12 +40,10 @@ def ranking_page(*, connection: VendorConnection, query: RankingQuery) -> Result
     return connection_client(connection).balance_ranking(query=query)
 
 
-# --- shop ledger ------------------------------------------------------------------------------------------------
 def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPage[PointsTransaction]:
     return connection_client(connection).shop_ledger(query=query)
 
 
-# --- totals of a period -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PeriodTotals:
     """Points earned and redeemed (subtracted or frozen: every negative change) over rows that are all the

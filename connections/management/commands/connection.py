@@ -79,7 +79,6 @@ class Command(BaseCommand):
         self.via = command_origin(f"connection {options['action']}")
         getattr(self, f"handle_{options['action']}")(options)
 
-    # --- add --------------------------------------------------------------------------------------
     def handle_add(self, options: Mapping[str, Any]) -> None:
         vendor = options["vendor"]
         try:
@@ -127,7 +126,6 @@ class Command(BaseCommand):
                 % {"message": connection.last_test_message, "id": connection.pk}
             )
 
-    # --- list / show ------------------------------------------------------------------------------
     def handle_list(self, options: Mapping[str, Any]) -> None:
         connections = VendorConnection.objects.defer("credentials")
         if not connections:
@@ -161,7 +159,6 @@ class Command(BaseCommand):
             lines.append((_("credential %(key)s") % {"key": key}, shown))
         self.stdout.write(_aligned(lines))
 
-    # --- test / enable / disable / delete ---------------------------------------------------------
     def handle_test(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         _credentials_of(connection)  # a connection no key opens fails here, in one line
