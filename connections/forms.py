@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.addresses import base_url_problem
 from connections.models import VendorConnection, base_url_origin
-from connections.services import ConnectionInput
+from connections.services import FORM_FIELDS, ConnectionInput
 from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.base import CredentialField
 from vendors.registry import vendor_profile
@@ -33,7 +33,6 @@ REQUIRED_MESSAGE = _("Please fill this in.")
 MAX_LENGTH_MESSAGE = _("At most %(limit_value)d characters (this has %(show_value)d).")
 TEXT_MESSAGES = {"required": REQUIRED_MESSAGE, "max_length": MAX_LENGTH_MESSAGE}
 NAME_TAKEN_MESSAGE = _("A vendor account with this name already exists.")
-GENERAL_FIELDS = ("name", "base_url", "timeout_seconds", "enabled")
 
 
 class ConnectionForm(forms.Form):
@@ -82,7 +81,7 @@ class ConnectionForm(forms.Form):
         if instance is not None:
             self.secrets_origin, self.stored_secrets = instance.secrets_origin, instance.stored_secrets()
             credentials: Mapping[str, Any] = instance.credentials or {}
-            initial = {name: getattr(instance, name) for name in GENERAL_FIELDS}
+            initial = {name: getattr(instance, name) for name in FORM_FIELDS}
             # Only non-secret credentials are ever put into the page.
             initial |= {
                 CREDENTIAL_PREFIX + s.name: credentials.get(s.name, "") for s in self.credential_specs if not s.secret
@@ -95,7 +94,7 @@ class ConnectionForm(forms.Form):
         refuse_null_characters_in_our_words(self)
 
     def general_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in GENERAL_FIELDS]
+        return [self[name] for name in FORM_FIELDS]
 
     def credential_rows(self) -> Iterator[dict[str, Any]]:
         """Each credential's bound field, whether it is a secret, whether one is stored, its clear box."""
@@ -158,7 +157,7 @@ class ConnectionForm(forms.Form):
             if not typed[spec.name] and (not spec.secret or data.get(CLEAR_PREFIX + spec.name))
         }
         return ConnectionInput(
-            **{name: data[name] for name in GENERAL_FIELDS},
+            **{name: data[name] for name in FORM_FIELDS},
             credentials={name: value for name, value in typed.items() if value},
             cleared_credentials=frozenset(cleared),
         )
