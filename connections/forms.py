@@ -97,7 +97,6 @@ class ConnectionForm(forms.Form):
         return [self[name] for name in FORM_FIELDS]
 
     def credential_rows(self) -> Iterator[dict[str, Any]]:
-        """Each credential's bound field, whether it is a secret, whether one is stored, its clear box."""
         for spec in self.credential_specs:
             stored, clear_name = spec.name in self.stored_secrets, CLEAR_PREFIX + spec.name
             yield {
@@ -163,27 +162,23 @@ class ConnectionForm(forms.Form):
         )
 
 
-def _credential_form_field(spec: CredentialField) -> forms.CharField:
-    attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
-    # render_value=False: the value typed is never sent back, not even with the form's errors.
-    widget = forms.PasswordInput(render_value=False, attrs=attrs) if spec.secret else forms.TextInput(attrs=attrs)
-    return forms.CharField(
-        label=spec.label,
-        required=spec.required,
-        max_length=spec.max_length,
-        error_messages=TEXT_MESSAGES,
-        help_text=spec.help_text,
-        widget=widget,
-    )
-
-
 @cache
 def connection_form_class(vendor: str) -> type[ConnectionForm]:
     """The form for `vendor` (LookupError for an unknown vendor); built once per process."""
     specs = vendor_profile(vendor).credential_fields
     attrs: dict[str, Any] = {"vendor": vendor, "credential_specs": specs, "__module__": __name__}
     for spec in specs:
-        attrs[CREDENTIAL_PREFIX + spec.name] = _credential_form_field(spec)
+        widget_attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
+        # A PasswordInput renders no value: the value typed is never sent back, not even with the form's errors.
+        widget = (forms.PasswordInput if spec.secret else forms.TextInput)(attrs=widget_attrs)
+        attrs[CREDENTIAL_PREFIX + spec.name] = forms.CharField(
+            label=spec.label,
+            required=spec.required,
+            max_length=spec.max_length,
+            error_messages=TEXT_MESSAGES,
+            help_text=spec.help_text,
+            widget=widget,
+        )
         if spec.secret and not spec.required:
             # An optional secret cannot be emptied by leaving it blank (blank keeps it): it gets a box.
             attrs[CLEAR_PREFIX + spec.name] = forms.BooleanField(label=_("Remove the stored value"), required=False)

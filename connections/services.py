@@ -174,7 +174,6 @@ _CONTROL_CHARACTERS = dict.fromkeys(range(32), " ")
 
 
 def vendor_text_excerpt(text: str) -> str:
-    """`text` on one line, cut to VENDOR_TEXT_EXCERPT characters with an ellipsis."""
     flat = " ".join(text.translate(_CONTROL_CHARACTERS).split())
     return flat if len(flat) <= VENDOR_TEXT_EXCERPT else flat[: VENDOR_TEXT_EXCERPT - 1].rstrip() + "…"
 

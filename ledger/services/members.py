@@ -124,9 +124,7 @@ class MemberPanel:
     @property
     def state(self) -> str:
         """found, error or missing: where the lookup page puts the panel (hits first, misses in one line)."""
-        if self.error is not None:
-            return "error"
-        return "found" if self.found else "missing"
+        return "error" if self.error is not None else "found" if self.found else "missing"
 
     @property
     def found(self) -> bool:
