@@ -75,11 +75,9 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 one stands for ([::ffff:169.254.169.254], NAT64, 6to4), if any."""
     if isinstance(address, ipaddress.IPv4Address):
         return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address.sixtofour
+    return address.ipv4_mapped or address.sixtofour
 
 
 def address_problem(address: IPAddress) -> AddressProblem | None:

@@ -51,23 +51,16 @@ class PeriodTotals:
 
     earned: Decimal
     redeemed: Decimal
-
-    @property
-    def net(self) -> Decimal:
-        with localcontext(TOTALS_CONTEXT):
-            return self.earned - self.redeemed
-
-
-# Wide enough that summing vendor numbers never rounds silently (the default context keeps 28 digits).
-TOTALS_CONTEXT = Context(prec=120)
+    net: Decimal
 
 
 def period_totals(rows: Iterable[PointsTransaction]) -> PeriodTotals:
     changes = [row.change for row in rows if row.change.is_finite()]
-    with localcontext(TOTALS_CONTEXT):
+    # Wide enough that summing vendor numbers never rounds silently (the default context keeps 28 digits).
+    with localcontext(Context(prec=120)):
         earned = sum((change for change in changes if change > 0), Decimal(0))
         redeemed = -sum((change for change in changes if change <= 0), Decimal(0))
-    return PeriodTotals(earned=earned, redeemed=redeemed)
+        return PeriodTotals(earned=earned, redeemed=redeemed, net=earned - redeemed)
 
 
 def holds_whole_period(page: ResultPage[Any]) -> bool:

@@ -1,5 +1,4 @@
-"""Selectors of the member pages. A member is resolved once per request into a VendorMember (the connection,
-its client and how the vendor knows the member); the selectors take that and nothing else."""
+"""Selectors of the member pages: a member is resolved once per request into a VendorMember, all they take."""
 
 from __future__ import annotations
 
