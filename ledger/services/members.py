@@ -142,10 +142,8 @@ class MemberPanel:
     @property
     def mobile(self) -> str:
         """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
-        if mobile := self._first("mobile"):
-            return mobile
         found_by_mobile = self.member.kind == LookupKind.MOBILE and self.found
-        return (mainland_mobile(self.member.value) or "") if found_by_mobile else ""
+        return self._first("mobile") or (found_by_mobile and mainland_mobile(self.member.value)) or ""
 
 
 def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
