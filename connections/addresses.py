@@ -75,11 +75,9 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 one stands for ([::ffff:169.254.169.254], NAT64, 6to4), if any."""
     if isinstance(address, ipaddress.IPv4Address):
         return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
     if address in _NAT64:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address.sixtofour
+    return address.ipv4_mapped or address.sixtofour
 
 
 def address_problem(address: IPAddress) -> AddressProblem | None:
@@ -99,7 +97,6 @@ def address_problem(address: IPAddress) -> AddressProblem | None:
     return None if settings.VENDOR_ALLOW_PRIVATE_HOSTS or address.is_global else _PRIVATE
 
 
-# --- the URL itself ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Origin:
     """Scheme, host and port: what a browser would call the URL's origin. Secrets are bound to one."""
@@ -159,7 +156,6 @@ def base_url_problem(url: str) -> AddressProblem | None:
     return None if literal is None else address_problem(literal)
 
 
-# --- what the host name resolves to -----------------------------------------------------------------------------
 class HostNotFound(OSError):
     """The host name does not resolve (now)."""
 
@@ -197,7 +193,6 @@ def destination_problem(url: str) -> AddressProblem | None:
     return None
 
 
-# --- every connection a vendor session opens --------------------------------------------------------------------
 class DestinationRefused(OSError):
     """A vendor session reached an address it may not send to; an OSError, so requests sees a ConnectionError."""
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.addresses import base_url_problem
 from connections.models import VendorConnection, base_url_origin
-from connections.services import ConnectionInput
+from connections.services import FORM_FIELDS, ConnectionInput
 from pointsadmin.forms import refuse_null_characters_in_our_words
 from vendors.base import CredentialField
 from vendors.registry import vendor_profile
@@ -33,7 +33,6 @@ REQUIRED_MESSAGE = _("Please fill this in.")
 MAX_LENGTH_MESSAGE = _("At most %(limit_value)d characters (this has %(show_value)d).")
 TEXT_MESSAGES = {"required": REQUIRED_MESSAGE, "max_length": MAX_LENGTH_MESSAGE}
 NAME_TAKEN_MESSAGE = _("A vendor account with this name already exists.")
-GENERAL_FIELDS = ("name", "base_url", "timeout_seconds", "enabled")
 
 
 class ConnectionForm(forms.Form):
@@ -77,17 +76,16 @@ class ConnectionForm(forms.Form):
     def __init__(self, *args: Any, instance: VendorConnection | None = None, **kwargs: Any) -> None:
         self.instance = instance
         # Where the stored secrets may be sent, and which are stored ("" and none on a new connection).
-        self.secrets_origin = instance.secrets_origin if instance is not None else ""
-        self.stored_secrets = instance.stored_secrets() if instance is not None else frozenset()
-        if instance is None:
-            initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
-        else:
+        self.secrets_origin, self.stored_secrets = "", frozenset()
+        initial = {"base_url": vendor_profile(self.vendor).default_base_url, "timeout_seconds": 10, "enabled": True}
+        if instance is not None:
+            self.secrets_origin, self.stored_secrets = instance.secrets_origin, instance.stored_secrets()
             credentials: Mapping[str, Any] = instance.credentials or {}
-            initial = {name: getattr(instance, name) for name in GENERAL_FIELDS}
+            initial = {name: getattr(instance, name) for name in FORM_FIELDS}
             # Only non-secret credentials are ever put into the page.
-            for spec in self.credential_specs:
-                if not spec.secret:
-                    initial[CREDENTIAL_PREFIX + spec.name] = credentials.get(spec.name, "")
+            initial |= {
+                CREDENTIAL_PREFIX + s.name: credentials.get(s.name, "") for s in self.credential_specs if not s.secret
+            }
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         for name in self.stored_secrets:
@@ -95,12 +93,10 @@ class ConnectionForm(forms.Form):
             self.fields[CREDENTIAL_PREFIX + name].required = False
         refuse_null_characters_in_our_words(self)
 
-    # --- template helpers ----------------------------------------------------------------------
     def general_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in GENERAL_FIELDS]
+        return [self[name] for name in FORM_FIELDS]
 
     def credential_rows(self) -> Iterator[dict[str, Any]]:
-        """Each credential's bound field, whether it is a secret, whether one is stored, its clear box."""
         for spec in self.credential_specs:
             stored, clear_name = spec.name in self.stored_secrets, CLEAR_PREFIX + spec.name
             yield {
@@ -110,7 +106,6 @@ class ConnectionForm(forms.Form):
                 "clear": self[clear_name] if clear_name in self.fields and stored else None,
             }
 
-    # --- validation -----------------------------------------------------------------------------
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
         if VendorConnection.objects.filter(name=name).exclude(pk=getattr(self.instance, "pk", None)).exists():
@@ -152,7 +147,6 @@ class ConnectionForm(forms.Form):
         return cleaned
 
     def connection_input(self) -> ConnectionInput:
-        """The validated input for the services layer (call after is_valid())."""
         data = self.cleaned_data
         typed = {spec.name: data.get(CREDENTIAL_PREFIX + spec.name, "") for spec in self.credential_specs}
         # A blank non-secret means "none"; a blank secret means "keep" unless its clear box is ticked.
@@ -162,24 +156,10 @@ class ConnectionForm(forms.Form):
             if not typed[spec.name] and (not spec.secret or data.get(CLEAR_PREFIX + spec.name))
         }
         return ConnectionInput(
-            **{name: data[name] for name in GENERAL_FIELDS},
+            **{name: data[name] for name in FORM_FIELDS},
             credentials={name: value for name, value in typed.items() if value},
             cleared_credentials=frozenset(cleared),
         )
-
-
-def _credential_form_field(spec: CredentialField) -> forms.CharField:
-    attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
-    # render_value=False: the value typed is never sent back, not even with the form's errors.
-    widget = forms.PasswordInput(render_value=False, attrs=attrs) if spec.secret else forms.TextInput(attrs=attrs)
-    return forms.CharField(
-        label=spec.label,
-        required=spec.required,
-        max_length=spec.max_length,
-        error_messages=TEXT_MESSAGES,
-        help_text=spec.help_text,
-        widget=widget,
-    )
 
 
 @cache
@@ -188,7 +168,17 @@ def connection_form_class(vendor: str) -> type[ConnectionForm]:
     specs = vendor_profile(vendor).credential_fields
     attrs: dict[str, Any] = {"vendor": vendor, "credential_specs": specs, "__module__": __name__}
     for spec in specs:
-        attrs[CREDENTIAL_PREFIX + spec.name] = _credential_form_field(spec)
+        widget_attrs = {"autocomplete": "new-password" if spec.secret else "off", "spellcheck": "false"}
+        # A PasswordInput renders no value: the value typed is never sent back, not even with the form's errors.
+        widget = (forms.PasswordInput if spec.secret else forms.TextInput)(attrs=widget_attrs)
+        attrs[CREDENTIAL_PREFIX + spec.name] = forms.CharField(
+            label=spec.label,
+            required=spec.required,
+            max_length=spec.max_length,
+            error_messages=TEXT_MESSAGES,
+            help_text=spec.help_text,
+            widget=widget,
+        )
         if spec.secret and not spec.required:
             # An optional secret cannot be emptied by leaving it blank (blank keeps it): it gets a box.
             attrs[CLEAR_PREFIX + spec.name] = forms.BooleanField(label=_("Remove the stored value"), required=False)

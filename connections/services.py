@@ -6,6 +6,7 @@ never their values, except a changed base URL (an address is not a secret; where
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -39,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # The plain fields a form can change, in the order the audit entry lists them.
 _PLAIN_FIELDS = ("name", "base_url", "timeout_seconds")
-_FORM_FIELDS = (*_PLAIN_FIELDS, "enabled")
+FORM_FIELDS = (*_PLAIN_FIELDS, "enabled")
 _MESSAGE_MAX = VendorConnection._meta.get_field("last_test_message").max_length or 300
 
 
@@ -84,12 +85,12 @@ def connection_create(*, vendor: str, data: ConnectionInput, user: User, via: st
         credentials=dict(data.credentials),
         created_by=user,
         updated_by=user,
-        **{name: getattr(data, name) for name in _FORM_FIELDS},
+        **{name: getattr(data, name) for name in FORM_FIELDS},
     )
     try:
         with transaction.atomic():
             connection.save()
-            changed = [*_FORM_FIELDS, *_credential_changes({}, connection.credentials)]
+            changed = [*FORM_FIELDS, *_credential_changes({}, connection.credentials)]
             _audit(AuditAction.CONNECTION_CREATED, connection, user, via, changed=changed)
     except IntegrityError:
         raise ConnectionNameTaken(data.name) from None
@@ -119,7 +120,7 @@ def connection_update(*, connection: VendorConnection, data: ConnectionInput, us
                 return []
             # Addresses are not secrets (the form refuses a user name or password in them).
             moved = {"base_url_old": current.base_url, "base_url_new": data.base_url} if "base_url" in changed else {}
-            for name in _FORM_FIELDS:
+            for name in FORM_FIELDS:
                 setattr(current, name, getattr(data, name))
             current.credentials = credentials
             current.secrets_origin = new_origin
@@ -173,7 +174,6 @@ _CONTROL_CHARACTERS = dict.fromkeys(range(32), " ")
 
 
 def vendor_text_excerpt(text: str) -> str:
-    """`text` on one line, cut to VENDOR_TEXT_EXCERPT characters with an ellipsis."""
     flat = " ".join(text.translate(_CONTROL_CHARACTERS).split())
     return flat if len(flat) <= VENDOR_TEXT_EXCERPT else flat[: VENDOR_TEXT_EXCERPT - 1].rstrip() + "…"
 
@@ -255,12 +255,10 @@ def credentials_rotate_key(*, user: User = None, via: str = "") -> tuple[int, in
         for pk, raw in rows:
             if not raw:
                 continue
-            try:
+            with contextlib.suppress(InvalidToken):
                 newest.decrypt(raw.encode())
                 already_current += 1
                 continue
-            except InvalidToken:
-                pass
             try:
                 rotated = keys.rotate(raw.encode()).decode()  # keeps the original timestamp
             except InvalidToken:

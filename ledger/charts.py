@@ -31,20 +31,12 @@ MAX_DOTS = 60
 
 
 @dataclass(frozen=True)
-class ChartFigure:
-    """One plotted value and the time or day it is plotted at (the figures table lists these)."""
-
-    label: str
-    value: Decimal
-
-
-@dataclass(frozen=True)
 class Chart:
     kind: str  # BALANCE or NET
     title: str
     value_heading: str
     legend: tuple[tuple[str, str], ...]  # (css class of the swatch, text)
-    figures: tuple[ChartFigure, ...]
+    figures: tuple[tuple[str, Decimal], ...]  # (time or day, value): the figures table under the chart
     svg: SafeString
 
 
@@ -122,7 +114,7 @@ def balance_chart(rows: Sequence[PointsTransaction], *, start: datetime | None, 
         title=title,
         value_heading=gettext("Balance after"),
         legend=(("swatch-line", gettext("Balance after each record")),),
-        figures=tuple(ChartFigure(shanghai_format(at, "%Y-%m-%d %H:%M"), value) for at, value in figures),
+        figures=tuple((shanghai_format(at, "%Y-%m-%d %H:%M"), value) for at, value in figures),
         svg=_svg(title, body),
     )
 
@@ -162,7 +154,7 @@ def net_change_chart(
             ("swatch-up", gettext("More earned than redeemed that day")),
             ("swatch-down", gettext("More redeemed than earned that day")),
         ),
-        figures=tuple(ChartFigure(day.isoformat(), value) for day, value in days),
+        figures=tuple((day.isoformat(), value) for day, value in days),
         svg=_svg(title, body),
     )
 

@@ -92,7 +92,7 @@ class PagedForm(OurMessagesForm):
     its own copy of the query, to show what it applied (a default period, the clamp of a bad page size)."""
 
     page = forms.CharField(required=False, widget=forms.HiddenInput)
-    page_size = forms.CharField(label=_("Rows per page"), required=False, widget=forms.Select)
+    page_size = forms.TypedChoiceField(label=_("Rows per page"), required=False, coerce=int)
 
     def __init__(self, data: Any = None, *, max_page_size: int = PAGE_SIZES[-1], **kwargs: Any) -> None:
         super().__init__(None if data is None else data.copy(), **kwargs)
@@ -100,7 +100,7 @@ class PagedForm(OurMessagesForm):
 
     def setup_paging(self, max_page_size: int) -> None:
         sizes = [size for size in PAGE_SIZES if size <= max_page_size] or [max_page_size]
-        self.fields["page_size"].widget.choices = [(str(size), str(size)) for size in sizes]
+        self.fields["page_size"].choices = [(str(size), str(size)) for size in sizes]
         if self.is_bound:
             size = _whole_number(self.data.get("page_size"))
             if size not in sizes:
@@ -109,9 +109,6 @@ class PagedForm(OurMessagesForm):
 
     def clean_page(self) -> int:
         return min(max(_whole_number(self.cleaned_data["page"]) or 1, 1), MAX_PAGE)
-
-    def clean_page_size(self) -> int:
-        return int(self.cleaned_data["page_size"])  # one of the choices: setup_paging saw to it
 
 
 class ConnectionChoiceForm(PagedForm):
@@ -124,7 +121,6 @@ class ConnectionChoiceForm(PagedForm):
         self.fields["connection"].choices = [(str(pk), name) for pk, name in connection_choices]
 
 
-# --- member lookup ----------------------------------------------------------------------------------------
 class MemberSearchForm(OurMessagesForm):
     q = forms.CharField(
         label=_("Member"),
@@ -143,7 +139,6 @@ class RevealMobileForm(OurMessagesForm):
     member_id = forms.CharField(label=_("Member id"), max_length=100, strip=True)
 
 
-# --- member history and shop ledger -------------------------------------------------------------------------
 PERIOD_CHOICES = [
     ("today", _("Today")),
     ("7d", _("Last 7 days")),
@@ -244,7 +239,6 @@ class ShopLedgerForm(ConnectionChoiceForm, HistoryFilterForm):
         return LedgerQuery(**history, member_id=self.cleaned_data["member_id"], mobile=self.cleaned_data["mobile"])
 
 
-# --- rankings -----------------------------------------------------------------------------------------------
 SORT_CHOICES = [
     (RankingField.TOTAL.value, _("Total")),
     (RankingField.AVAILABLE.value, _("Available")),

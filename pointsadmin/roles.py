@@ -48,8 +48,7 @@ def role_group(name: str) -> Group:
     group = Group.objects.filter(name=name).first()
     if group is None:
         ensure_roles()
-        group = Group.objects.get(name=name)
-    return group
+    return group or Group.objects.get(name=name)
 
 
 def ensure_roles() -> None:

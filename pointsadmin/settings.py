@@ -34,6 +34,8 @@ SECRET_KEY = _required_secret("SECRET_KEY", "django-insecure-throwaway-" + Ferne
 # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (connections/fields.py).
 _listed_keys = _required_secret("FIELD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
 FIELD_ENCRYPTION_KEYS = [key.strip() for key in _listed_keys.split(",") if key.strip()]
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds no key.")
 for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
     try:
         Fernet(_key)

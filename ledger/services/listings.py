@@ -13,7 +13,6 @@ from connections.models import VendorConnection
 from vendors.results import LedgerQuery, MemberBalance, PointsTransaction, RankingQuery, ResultPage
 
 
-# --- rankings ---------------------------------------------------------------------------------------------------
 def _within_first_earned(balance: MemberBalance, query: RankingQuery) -> bool:
     start, end, earned = query.first_earned_start, query.first_earned_end, balance.first_earned_at
     if start is None and end is None:
@@ -41,12 +40,10 @@ def ranking_page(*, connection: VendorConnection, query: RankingQuery) -> Result
     return connection_client(connection).balance_ranking(query=query)
 
 
-# --- shop ledger ------------------------------------------------------------------------------------------------
 def ledger_page(*, connection: VendorConnection, query: LedgerQuery) -> ResultPage[PointsTransaction]:
     return connection_client(connection).shop_ledger(query=query)
 
 
-# --- totals of a period -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PeriodTotals:
     """Points earned and redeemed (subtracted or frozen: every negative change) over rows that are all the
@@ -54,23 +51,16 @@ class PeriodTotals:
 
     earned: Decimal
     redeemed: Decimal
-
-    @property
-    def net(self) -> Decimal:
-        with localcontext(TOTALS_CONTEXT):
-            return self.earned - self.redeemed
-
-
-# Wide enough that summing vendor numbers never rounds silently (the default context keeps 28 digits).
-TOTALS_CONTEXT = Context(prec=120)
+    net: Decimal
 
 
 def period_totals(rows: Iterable[PointsTransaction]) -> PeriodTotals:
     changes = [row.change for row in rows if row.change.is_finite()]
-    with localcontext(TOTALS_CONTEXT):
+    # Wide enough that summing vendor numbers never rounds silently (the default context keeps 28 digits).
+    with localcontext(Context(prec=120)):
         earned = sum((change for change in changes if change > 0), Decimal(0))
         redeemed = -sum((change for change in changes if change <= 0), Decimal(0))
-    return PeriodTotals(earned=earned, redeemed=redeemed)
+        return PeriodTotals(earned=earned, redeemed=redeemed, net=earned - redeemed)
 
 
 def holds_whole_period(page: ResultPage[Any]) -> bool:

@@ -1,5 +1,4 @@
-"""Selectors of the member pages. A member is resolved once per request into a VendorMember (the connection,
-its client and how the vendor knows the member); the selectors take that and nothing else."""
+"""Selectors of the member pages: a member is resolved once per request into a VendorMember, all they take."""
 
 from __future__ import annotations
 
@@ -107,7 +106,6 @@ def vendor_member_at(*, connection_id: int, identifier: str) -> VendorMember | N
     return asked[0] if asked else None
 
 
-# --- lookup panels -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MemberPanel:
     """What one connection knows about a searched identifier."""
@@ -125,9 +123,7 @@ class MemberPanel:
     @property
     def state(self) -> str:
         """found, error or missing: where the lookup page puts the panel (hits first, misses in one line)."""
-        if self.error is not None:
-            return "error"
-        return "found" if self.found else "missing"
+        return "error" if self.error is not None else "found" if self.found else "missing"
 
     @property
     def found(self) -> bool:
@@ -146,17 +142,14 @@ class MemberPanel:
     @property
     def mobile(self) -> str:
         """The vendor's mobile for the member; found by mobile, the one typed (the vendor matched it)."""
-        if mobile := self._first("mobile"):
-            return mobile
         found_by_mobile = self.member.kind == LookupKind.MOBILE and self.found
-        return (mainland_mobile(self.member.value) or "") if found_by_mobile else ""
+        return self._first("mobile") or (found_by_mobile and mainland_mobile(self.member.value)) or ""
 
 
 def member_panel(*, vendor_member: VendorMember) -> MemberPanel:
     connection, member = vendor_member.connection, vendor_member.member
     summary = vendor_member.client.member_summary(member=member, query=PANEL_QUERY)
-    parts = [summary.balance] if summary.history is None else [summary.balance, summary.history]
-    error = next((part.error for part in parts if part.error is not None), None)
+    error = summary.balance.error or (summary.history and summary.history.error)
     if error is not None:
         return MemberPanel(connection, member, error=error)
     transactions = summary.history.value.items[: PANEL_QUERY.page_size] if summary.history is not None else ()
@@ -189,27 +182,14 @@ def member_mobile(*, vendor_member: VendorMember) -> str:
     return panel.mobile
 
 
-def recent_lookups(*, user: Any, limit: int = 10) -> list[RecentLookup]:
-    """The last `limit` distinct identifiers `user` searched for, newest first, from the audit log. A mobile is
-    kept masked there: it is shown, but cannot be searched again by a link."""
-    seen: dict[str, RecentLookup] = {}
+def recent_lookups(*, user: Any, limit: int = 10) -> list[tuple[str, bool]]:
+    """The last `limit` distinct identifiers `user` searched for, newest first, from the audit log, each with whether
+    it can be searched again by a link (a mobile is kept masked there)."""
     entries = AuditEntry.objects.filter(user=user, action=AuditAction.MEMBER_LOOKUP).exclude(target="")
-    for target, at in entries.order_by("-pk").values_list("target", "created_at")[:500]:
-        if target not in seen:
-            seen[target] = RecentLookup(target=target, at=at, searchable="*" not in target)
-            if len(seen) == limit:
-                break
-    return list(seen.values())
+    targets = dict.fromkeys(entries.order_by("-pk").values_list("target", flat=True)[:500])
+    return [(target, "*" not in target) for target in list(targets)[:limit]]
 
 
-@dataclass(frozen=True)
-class RecentLookup:
-    target: str
-    at: Any
-    searchable: bool
-
-
-# --- the member page ----------------------------------------------------------------------------------------------
 def member_page(*, vendor_member: VendorMember, query: HistoryQuery | None) -> MemberSummary:
     """Balance and one page of history; `query` None: the filters were refused, and no history is asked for."""
     return vendor_member.client.member_summary(member=vendor_member.member, query=query)

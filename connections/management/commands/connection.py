@@ -79,7 +79,6 @@ class Command(BaseCommand):
         self.via = command_origin(f"connection {options['action']}")
         getattr(self, f"handle_{options['action']}")(options)
 
-    # --- add --------------------------------------------------------------------------------------
     def handle_add(self, options: Mapping[str, Any]) -> None:
         vendor = options["vendor"]
         try:
@@ -110,13 +109,11 @@ class Command(BaseCommand):
         facts = {"id": connection.pk, "name": connection.name, "vendor": vendor}
         added = _("Added connection %(id)s “%(name)s” (%(vendor)s).") % facts
         if not connection.enabled:
-            self.stdout.write(self.style.SUCCESS(added + " " + _("It is disabled, so it was not tested.")))
+            outcome = _("It is disabled, so it was not tested.")
         elif options["no_test"]:
-            hint = _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
-            self.stdout.write(self.style.SUCCESS(f"{added} {hint}"))
+            outcome = _("Test it with: manage.py connection test %(id)s") % {"id": connection.pk}
         elif services.connection_test(connection=connection, user=None, via=self.via):
-            accepted = _("The vendor accepted it: %(message)s") % {"message": connection.last_test_message}
-            self.stdout.write(self.style.SUCCESS(f"{added} {accepted}"))
+            outcome = _("The vendor accepted it: %(message)s") % {"message": connection.last_test_message}
         else:
             self.stdout.write(added)
             raise CommandError(
@@ -126,8 +123,8 @@ class Command(BaseCommand):
                 )
                 % {"message": connection.last_test_message, "id": connection.pk}
             )
+        self.stdout.write(self.style.SUCCESS(f"{added} {outcome}"))
 
-    # --- list / show ------------------------------------------------------------------------------
     def handle_list(self, options: Mapping[str, Any]) -> None:
         connections = VendorConnection.objects.defer("credentials")
         if not connections:
@@ -149,28 +146,25 @@ class Command(BaseCommand):
             (_("enabled"), _yes_no(connection.enabled)),
             (_("last test"), _last_test(connection)),
         ]
-        declared = set()
-        for spec in connection.profile.credential_fields if connection.profile else ():
-            declared.add(spec.name)
+        specs = connection.profile.credential_fields if connection.profile else ()
+        for spec in specs:
             value = credentials.get(spec.name)
             # Secrets: only whether one is stored, never the value or its length.
             shown = (_("set") if spec.secret else str(value)) if value else _("not set")
             lines.append((_("credential %(key)s") % {"key": spec.name}, shown))
-        for key in sorted(set(credentials) - declared):
+        for key in sorted(set(credentials) - {spec.name for spec in specs}):
             shown = _("set (not used by this vendor)") if credentials[key] else _("not set")
             lines.append((_("credential %(key)s") % {"key": key}, shown))
         self.stdout.write(_aligned(lines))
 
-    # --- test / enable / disable / delete ---------------------------------------------------------
     def handle_test(self, options: Mapping[str, Any]) -> None:
         connection = _find(options["connection"])
         _credentials_of(connection)  # a connection no key opens fails here, in one line
         passed = services.connection_test(connection=connection, user=None, via=self.via)
         line = f"{connection.name}: {connection.last_test_message} ({connection.last_test_latency_ms} ms)"
-        if passed:
-            self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
-            return
-        raise CommandError(_("Failed: %(line)s") % {"line": line})
+        if not passed:
+            raise CommandError(_("Failed: %(line)s") % {"line": line})
+        self.stdout.write(self.style.SUCCESS(_("Passed: %(line)s") % {"line": line}))
 
     def _set_enabled(self, options: Mapping[str, Any], *, enabled: bool) -> None:
         connection = _find(options["connection"])
