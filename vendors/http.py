@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -112,6 +112,9 @@ class HttpVendorClient(VendorClient):
     # Statuses with a vendor-specific meaning, checked first and never retried (e.g. Kingdee's 519):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
+    # Whether any refusal of a call with a token may mean a dead token: it then gets a new token and one retry, at
+    # most once per connection per TokenStore.RENEWAL_INTERVAL_SECONDS (Xinyue, VENDORS.md §1).
+    any_refusal_may_be_dead_token: ClassVar[bool] = False
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
@@ -161,7 +164,11 @@ class HttpVendorClient(VendorClient):
             return call(token)
         except VendorTokenRejected:
             logger.info("%s connection %s: token refused, fetching a new one", self.vendor, self.config.id)
-            self.tokens.invalidate(token)
+        except VendorRejected as error:
+            if not (self.any_refusal_may_be_dead_token and self.tokens.may_renew(token)):
+                raise
+            logger.info("%s connection %s: code %s, retrying with a new token", self.vendor, self.config.id, error.code)
+        self.tokens.invalidate(token)
         return call(self.tokens.get())
 
     @cached_property
@@ -349,15 +356,17 @@ class CodeMessageClient(HttpVendorClient):
         """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""
         raise NotImplementedError
 
-    def _post_with(self, path: str, body: Mapping[str, Any], token: str) -> Any:
-        json, headers = self.authorised(body, token)
-        return self.send(
-            "POST", path, json=json, headers=headers, unwrap=lambda payload: self._unwrap(payload, token), hide=(token,)
-        )
-
-    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
+    def _post(self, path: str, body: Mapping[str, Any], *, rate_limited: bool = True) -> Any:
         """POST `body` with the access token; the reply's data (a refused token: a new one, and one retry)."""
-        return self.with_token(lambda token: self._post_with(path, body, token))
+
+        def call(token: str) -> Any:
+            json, headers = self.authorised(body, token)
+            unwrap = partial(self._unwrap, token=token)
+            return self.send(
+                "POST", path, json=json, headers=headers, unwrap=unwrap, rate_limited=rate_limited, hide=(token,)
+            )
+
+        return self.with_token(call)
 
 
 def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:

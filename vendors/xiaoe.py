@@ -225,19 +225,8 @@ class XiaoeClient(CodeMessageClient):
             scope = f"{self.rate_limit_scope()}:user_info"
             self._user_info_limiter = CacheRateLimiter(scope=scope, limit=limit, vendor=self.vendor)
         self._user_info_limiter.acquire()
-
-        def call(token: str) -> Any:
-            return self.send(
-                "POST",
-                USER_INFO_PATH,
-                json=self.authorised(body, token)[0],
-                unwrap=lambda payload: self._unwrap(payload, token),
-                rate_limited=False,
-                hide=(token,),
-            )
-
         try:
-            return self._user(self.with_token(call))
+            return self._user(self._post(USER_INFO_PATH, body, rate_limited=False))
         except VendorRejected as error:
             if _NO_USER_TEXT.search(error.message):
                 return None

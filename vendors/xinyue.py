@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
-from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
+from vendors.exceptions import VendorQueryError, VendorRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     DESCRIPTION_MAX_LENGTH,
@@ -37,8 +36,6 @@ from vendors.results import (
     ResultPage,
 )
 from vendors.tokens import AccessToken, access_token_from
-
-logger = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -66,6 +63,8 @@ class XinyueClient(CodeMessageClient):
     # {"ret", "msg", "data"}; the doc marks even `ret` as optional (VENDORS.md §1).
     code_key = "ret"
     code_optional = True
+    # No "token expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md §1).
+    any_refusal_may_be_dead_token = True
 
     # --- authentication -----------------------------------------------------------------------------
     def fetch_token(self) -> AccessToken:
@@ -80,21 +79,6 @@ class XinyueClient(CodeMessageClient):
     def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
         # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
         return dict(body), {"Authorization": token}
-
-    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
-        # No "token expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md
-        # §1): any refusal gets one new token and one retry, unless this connection renewed one a moment ago.
-        token = self.tokens.get()
-        try:
-            return self._post_with(path, body, token)
-        except VendorTokenRejected:  # 401/403: the token, without a doubt
-            pass
-        except VendorRejected as error:
-            if not self.tokens.may_renew(token):
-                raise
-            logger.info("xinyue connection %s: ret %s, retrying once with a new token", self.config.id, error.code)
-        self.tokens.invalidate(token)
-        return self._post_with(path, body, self.tokens.get())
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
