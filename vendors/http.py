@@ -17,6 +17,7 @@ from functools import cached_property, partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -39,7 +40,6 @@ from vendors.parsing import as_int, bad_response
 from vendors.ratelimit import CacheRateLimiter, RateLimit
 from vendors.redaction import scrub_text, scrubbed
 from vendors.results import ConnectionConfig, HistoryQuery, ResultPage
-from vendors.signals import vendor_call_finished
 from vendors.tokens import AccessToken, TokenStore, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 JsonObject = dict[str, Any]
 Headers = Mapping[str, str]
+
+# Sent after every HTTP attempt, with `vendor`, `endpoint` (the path, never its query), `outcome` and `duration_ms`;
+# nothing secret. The request log (pointsadmin.logging) lists them; the signal keeps vendors/ free of its imports.
+vendor_call_finished = Signal()
 
 # --- sessions -----------------------------------------------------------------------------------------
 _sessions = threading.local()
