@@ -23,7 +23,6 @@ from vendors.base import CredentialField, MemberIdentifier, VendorProfile
 from vendors.calls import call_vendor
 from vendors.exceptions import (
     VendorAuthError,
-    VendorQueryError,
     VendorRejected,
     VendorTokenRejected,
     VendorUnavailable,
@@ -251,14 +250,8 @@ class KingdeeClient(HttpVendorClient):
         return filters
 
     def _member_filter(self, member: MemberRef) -> dict[str, str]:
-        value = member.value.strip()
-        if member.kind == LookupKind.MOBILE and value:
-            return {"mobile": _mobile(value)}
-        if member.kind == LookupKind.MEMBER_ID and value:
-            return {"member_id": value}
-        raise VendorQueryError(
-            gettext("This vendor looks members up by member id or mobile number only."), vendor=self.vendor
-        )
+        value = self.member_value(member, LookupKind.MEMBER_ID, LookupKind.MOBILE)
+        return {"mobile": _mobile(value)} if member.kind == LookupKind.MOBILE else {"member_id": value}
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:

@@ -192,7 +192,7 @@ class XiaoeClient(CodeMessageClient):
     def _summary_by_user_id(self, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
         calls: dict[str, Any] = {
             "balance": lambda: self.member_balance(member=member),
-            "user": lambda: self.user_info({"user_id": self._user_id(member)}),
+            "user": lambda: self.user_info({"user_id": self.member_value(member, LookupKind.USER_ID)}),
         }
         if query is not None:
             calls["history"] = lambda: self.member_history(member=member, query=query)
@@ -233,7 +233,7 @@ class XiaoeClient(CodeMessageClient):
             raise
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        balances = self.balances_by_ids(member_ids=[self._user_id(member)])
+        balances = self.balances_by_ids(member_ids=[self.member_value(member, LookupKind.USER_ID)])
         return balances[0] if balances else None
 
     def balances_by_ids(self, *, member_ids: Sequence[str]) -> list[MemberBalance]:
@@ -283,7 +283,7 @@ class XiaoeClient(CodeMessageClient):
         page offers "next" while pages are full, rather than spend a call per month on a number.
         """
         self.check_history_query(query)
-        user_id = self._user_id(member)
+        user_id = self.member_value(member, LookupKind.USER_ID)
         size = query.page_size
         with self._walk_lock:
             walk = self._walk_to(user_id, query, (query.page - 1) * size)
@@ -352,11 +352,6 @@ class XiaoeClient(CodeMessageClient):
 
         user_id = field("user_id")
         return XiaoeUser(user_id, phone=field("phone"), name=field("name") or field("nickname")) if user_id else None
-
-    def _user_id(self, member: MemberRef) -> str:
-        if member.kind != LookupKind.USER_ID or not member.value.strip():
-            raise VendorQueryError(gettext("This vendor looks members up by user id only."), vendor=self.vendor)
-        return member.value.strip()
 
     def _balances_page(
         self, body: Mapping[str, Any], page: int, size: int

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
-from vendors.exceptions import VendorQueryError, VendorRejected
+from vendors.exceptions import VendorRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     DESCRIPTION_MAX_LENGTH,
@@ -92,13 +92,8 @@ class XinyueClient(CodeMessageClient):
             }
         return gettext("Token accepted; a test query succeeded.")
 
-    def _openid(self, member: MemberRef) -> str:
-        if member.kind != LookupKind.OPENID or not member.value.strip():
-            raise VendorQueryError(gettext("This vendor looks members up by openid only."), vendor=self.vendor)
-        return member.value.strip()
-
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        data = self._post(BALANCE_PATH, {"openid": self._openid(member)})
+        data = self._post(BALANCE_PATH, {"openid": self.member_value(member, LookupKind.OPENID)})
         # No data, or no amount in it: a member the vendor does not know.
         if data is None or as_mapping(data, "data", vendor=self.vendor).get("amount") is None:
             return None
@@ -116,7 +111,7 @@ class XinyueClient(CodeMessageClient):
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
         self.check_history_query(query)
-        openid = self._openid(member)
+        openid = self.member_value(member, LookupKind.OPENID)
         body = {
             "openid": openid,
             # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.
