@@ -241,9 +241,7 @@ class HttpVendorClient(VendorClient):
                     raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
                 else:
                     outcome = "ok" if 200 <= response.status_code < 300 else f"http_{response.status_code}"
-                    wait = self._retry_wait(
-                        response, unwrap, attempt=attempt, retries=retries, token_request=token_request
-                    )
+                    wait = self._retry_wait(response, unwrap, attempt=attempt, token_request=token_request)
                     if wait is None:
                         payload = self._decode(response)
                         try:
@@ -263,13 +261,7 @@ class HttpVendorClient(VendorClient):
             attempt += 1
 
     def _retry_wait(
-        self,
-        response: requests.Response,
-        unwrap: Callable[[JsonObject], Any],
-        *,
-        attempt: int,
-        retries: int,
-        token_request: bool,
+        self, response: requests.Response, unwrap: Callable[[JsonObject], Any], *, attempt: int, token_request: bool
     ) -> float | None:
         """None for a reply to read; else the seconds to wait before another try, or the VendorError the status
         means."""
@@ -284,6 +276,7 @@ class HttpVendorClient(VendorClient):
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(response)
             waitable = retry_after is None or retry_after <= RETRY_AFTER_CAP_SECONDS
+            retries = TOKEN_RETRIES if token_request else READ_RETRIES
             if attempt < retries and waitable and not (status == 429 and token_request):
                 return backoff(attempt) if retry_after is None else retry_after
             raise (VendorRateLimited if status == 429 else VendorUnavailable)(vendor=self.vendor, status=status)

@@ -56,7 +56,7 @@ from vendors.results import (
     PointsTransaction,
     ResultPage,
 )
-from vendors.tokens import AccessToken
+from vendors.tokens import AccessToken, access_token_from
 
 AUTH_PATH = "/jdyconnector/app_management/kingdee_auth_token"
 RECORDS_PATH = "/jdy/v2/ls/integral_record"
@@ -194,12 +194,8 @@ class KingdeeClient(HttpVendorClient):
             # app_signature never changes for a key and secret: as good as a password, kept out of errors.
             hide=(signature,),
         )
-        data = as_mapping(data, "data", vendor=self.vendor)
         # The key is hyphenated: "app-token" (§3).
-        token = as_text(data.get("app-token"), "data.app-token", vendor=self.vendor)
-        if not token:
-            raise bad_response(self.vendor, "data.app-token")
-        return AccessToken(value=token, expires_at=_token_expiry(data.get("expires")))
+        return access_token_from(data, vendor=self.vendor, key="app-token", expires_at=_token_expiry)
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
         # The envelope is {"errcode", "description", "data"}.
@@ -374,12 +370,12 @@ def _signed_change(occur: Decimal | None, before: Decimal | None, after: Decimal
     return occur
 
 
-def _token_expiry(value: Any) -> float:
+def _token_expiry(data: Mapping[str, Any]) -> float:
     """`expires` is epoch milliseconds (§3). Epoch seconds or a lifetime in seconds are accepted too, told
     apart by size; missing, unreadable or not in the future: a conservative hour (one more fetch, no harm)."""
     now = token_cache.now()  # the token store's clock, which tests can move
     try:
-        number = int(value)  # true is 1: a lifetime of a second, refused below
+        number = int(data.get("expires"))  # true is 1: a lifetime of a second, refused below
     except (TypeError, ValueError, ArithmeticError):
         number = 0
     if number >= 100_000_000_000:  # epoch ms (1e11 ms is 1973)
