@@ -94,14 +94,6 @@ def backoff(attempt: int) -> float:
     return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
 
 
-def retry_after_seconds(response: requests.Response) -> float | None:
-    """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
-    try:
-        return float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
-    except InvalidHeader:
-        return None
-
-
 def pause(seconds: float) -> None:
     """Wait between attempts (a module function, so that tests can record the pauses instead)."""
     time.sleep(seconds)
@@ -109,7 +101,19 @@ def pause(seconds: float) -> None:
 
 # --- the client base class ----------------------------------------------------------------------------
 class HttpVendorClient(VendorClient):
-    """A VendorClient speaking JSON over HTTP."""
+    """A VendorClient speaking JSON over HTTP, whose replies are {"code": 0, "msg": "…", "data": …} under each
+    vendor's own names (VENDORS.md §1-3). A code other than 0 is an error whose message is shown."""
+
+    code_key: ClassVar[str] = "code"
+    message_key: ClassVar[str] = "msg"
+    # Whether a reply without the code but with data is a success (Xinyue's doc marks even `ret` optional).
+    code_optional: ClassVar[bool] = False
+    # A refused token's code; where none is documented, an error on a call made with a token whose message matches
+    # token_error_text is taken as one. Either gets a new token and one retry.
+    token_error_code: ClassVar[int | None] = None
+    token_error_text: ClassVar[re.Pattern[str] | None] = None
+    # A code meaning the vendor's own failure, not our request's.
+    unavailable_code: ClassVar[int | None] = None
 
     # At most this many calls per period to one vendor app, across all workers (None: no limit known).
     rate_limit: ClassVar[RateLimit | None] = None
@@ -121,8 +125,18 @@ class HttpVendorClient(VendorClient):
     any_refusal_may_be_dead_token: ClassVar[bool] = False
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
-        raise NotImplementedError
+        """The `data` of a vendor reply, or the VendorError its error code means."""
+        if self.code_optional and self.code_key not in payload and "data" in payload:
+            return payload["data"]
+        code = as_int(payload.get(self.code_key), self.code_key, vendor=self.vendor)
+        if code == 0:
+            return payload.get("data")
+        message = self.vendor_message(payload.get(self.message_key), token)
+        if code == self.unavailable_code:
+            raise VendorUnavailable(message, vendor=self.vendor, code=code)
+        text_refused = self.token_error_text is not None and self.token_error_text.search(message)
+        refused = token and (code == self.token_error_code or text_refused)
+        raise (VendorTokenRejected if refused else VendorRejected)(message, vendor=self.vendor, code=code)
 
     def fetch_token(self) -> AccessToken:
         """Ask the vendor for a new access token (only clients whose calls need one)."""
@@ -274,7 +288,10 @@ class HttpVendorClient(VendorClient):
         if status in (401, 403):
             raise (VendorAuthError if token_request else VendorTokenRejected)(vendor=self.vendor, status=status)
         if status == 429 or status >= 500:
-            retry_after = retry_after_seconds(response)
+            try:  # Retry-After: a number of seconds or an HTTP date; absent or unreadable, None
+                retry_after: float | None = float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
+            except InvalidHeader:
+                retry_after = None
             waitable = retry_after is None or retry_after <= RETRY_AFTER_CAP_SECONDS
             retries = TOKEN_RETRIES if token_request else READ_RETRIES
             if attempt < retries and waitable and not (status == 429 and token_request):
@@ -329,25 +346,7 @@ class HttpVendorClient(VendorClient):
 
 
 class CodeMessageClient(HttpVendorClient):
-    """A vendor whose replies are {"code": 0, "msg": "…", "data": …}: Xiaoe's as they are, Xinyue's with "ret"
-    for "code" (VENDORS.md §1, §2). A code other than 0 is an error whose msg is shown."""
-
-    code_key: ClassVar[str] = "code"
-    # Whether a reply without the code but with data is a success (Xinyue's doc marks even `ret` optional).
-    code_optional: ClassVar[bool] = False
-    # Neither vendor documents a "token expired" code: an error on a call made with a token whose msg matches
-    # this is taken as one, and gets a new token and one retry (None: never).
-    token_error_text: ClassVar[re.Pattern[str] | None] = None
-
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        if self.code_optional and self.code_key not in payload and "data" in payload:
-            return payload["data"]
-        code = as_int(payload.get(self.code_key), self.code_key, vendor=self.vendor)
-        if code == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("msg"), token)
-        refused = token and self.token_error_text is not None and self.token_error_text.search(message)
-        raise (VendorTokenRejected if refused else VendorRejected)(message, vendor=self.vendor, code=code)
+    """A vendor whose data calls are POSTs carrying the access token (Xinyue, Xiaoe; VENDORS.md §1, §2)."""
 
     def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
         """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""

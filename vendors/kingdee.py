@@ -23,15 +23,11 @@ from vendors.base import CredentialField, MemberIdentifier, VendorProfile
 from vendors.calls import call_vendor
 from vendors.exceptions import (
     VendorAuthError,
-    VendorRejected,
-    VendorTokenRejected,
-    VendorUnavailable,
 )
-from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.http import HttpVendorClient, result_page
 from vendors.parsing import (
     NAME_MAX_LENGTH,
     as_id,
-    as_int,
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -60,11 +56,6 @@ from vendors.tokens import AccessToken, access_token_from
 
 AUTH_PATH = "/jdyconnector/app_management/kingdee_auth_token"
 RECORDS_PATH = "/jdy/v2/ls/integral_record"
-
-# errcode 1030002006: "app secret check failed", i.e. the app-token is stale: new token, retry once (§3).
-TOKEN_REJECTED_CODE = 1030002006
-# errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
-SYSTEM_ERROR_CODE = 2000002000
 
 # create_time is "yyyy-MM-dd HH:mm:ss" (the parameter table's format) or just "yyyy-MM-dd" (the doc's example).
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
@@ -148,6 +139,12 @@ class KingdeeClient(HttpVendorClient):
         # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office").
         history_type_filter=True,
     )
+    code_key = "errcode"
+    message_key = "description"
+    # errcode 1030002006: "app secret check failed", i.e. the app-token is stale: new token, retry once (§3).
+    token_error_code = 1030002006
+    # errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
+    unavailable_code = 2000002000
     # HTTP 519 is reported for a bad signature (§3, unconfirmed): neither a retry nor a new app-token fixes it.
     status_errors = {
         519: (
@@ -196,18 +193,6 @@ class KingdeeClient(HttpVendorClient):
         )
         # The key is hyphenated: "app-token" (§3).
         return access_token_from(data, vendor=self.vendor, key="app-token", expires_at=_token_expiry)
-
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        # The envelope is {"errcode", "description", "data"}.
-        code = as_int(payload.get("errcode"), "errcode", vendor=self.vendor)
-        if code == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("description"), token)
-        if code == TOKEN_REJECTED_CODE and token:
-            raise VendorTokenRejected(message, vendor=self.vendor, code=code)
-        if code == SYSTEM_ERROR_CODE:
-            raise VendorUnavailable(message, vendor=self.vendor, code=code)
-        raise VendorRejected(message, vendor=self.vendor, code=code)
 
     # --- the one endpoint ---------------------------------------------------------------------------
     def _records_page(self, filters: Mapping[str, str], page: int, page_size: int) -> ResultPage[PointsTransaction]:
