@@ -321,10 +321,8 @@ class HttpVendorClient(VendorClient):
 
     def check_paging(self, page: int, page_size: int) -> None:
         if page < 1 or not 1 <= page_size <= self.profile.max_page_size:
-            raise VendorQueryError(
-                gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.profile.max_page_size},
-                vendor=self.vendor,
-            )
+            message = gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.profile.max_page_size}
+            raise VendorQueryError(message, vendor=self.vendor)
 
     def check_history_query(self, query: HistoryQuery) -> None:
         """Refuse what this vendor cannot do on its side (the forms only offer what it can)."""

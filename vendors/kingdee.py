@@ -222,13 +222,10 @@ class KingdeeClient(HttpVendorClient):
         return result
 
     def _date_filters(self, query: HistoryQuery) -> dict[str, str]:
-        filters = {"integral_type": query.type_code.strip()}
         # "yyyy-MM-dd HH:mm:ss" in Beijing time (the doc's params table).
-        if query.start is not None:
-            filters["start_date"] = shanghai_text(query.start)
-        if query.end is not None:
-            filters["end_date"] = shanghai_text(query.end)
-        return filters
+        dates = {"start_date": query.start, "end_date": query.end}
+        filters = {key: shanghai_text(moment) for key, moment in dates.items() if moment is not None}
+        return {"integral_type": query.type_code.strip(), **filters}
 
     def _member_filter(self, member: MemberRef) -> dict[str, str]:
         value = self.member_value(member, LookupKind.MEMBER_ID, LookupKind.MOBILE)

@@ -263,13 +263,10 @@ class XiaoeClient(CodeMessageClient):
             "sort_rule": descending if query.descending else ascending,
         }
         # "YYYY-MM-DD HH:MM:SS" in Beijing time, filtering by when a member first earned points.
-        try:
-            if query.first_earned_start is not None:
-                body["create_time_start"] = shanghai_text(query.first_earned_start)
-            if query.first_earned_end is not None:
-                body["create_time_end"] = shanghai_text(query.first_earned_end)
-        except ValueError as err:
-            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor) from err
+        dates = {"create_time_start": query.first_earned_start, "create_time_end": query.first_earned_end}
+        if any(moment is not None and moment.tzinfo is None for moment in dates.values()):
+            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
+        body |= {key: shanghai_text(moment) for key, moment in dates.items() if moment is not None}
         items, total, _last_page = self._balances_page(body, query.page, query.page_size)
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 

@@ -87,9 +87,8 @@ class XinyueClient(CodeMessageClient):
         try:
             self._post(HISTORY_PATH, {"openid": "pointsadmin-connection-test", "page": 1, "page_size": 1})
         except VendorRejected as error:
-            return gettext("Token accepted; the vendor answered a test query with: %(message)s") % {
-                "message": error.message
-            }
+            message = gettext("Token accepted; the vendor answered a test query with: %(message)s")
+            return message % {"message": error.message}
         return gettext("Token accepted; a test query succeeded.")
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
