@@ -42,10 +42,16 @@ import requests  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from sandbox.demo import DEMO_IDENTIFIERS, TEST_ACCOUNTS  # noqa: E402
-from vendors.paging import distinct_records, pinned_to_now  # noqa: E402
 from vendors.parsing import SHANGHAI  # noqa: E402
 from vendors.registry import client_class  # noqa: E402
-from vendors.results import ConnectionConfig, HistoryQuery, LookupKind, MemberRef  # noqa: E402
+from vendors.results import (  # noqa: E402
+    ConnectionConfig,
+    HistoryQuery,
+    LookupKind,
+    MemberRef,
+    distinct_records,
+    pinned_to_now,
+)
 
 MEMBERS = {
     "xinyue": MemberRef(LookupKind.OPENID, DEMO_IDENTIFIERS["xinyue_openid"]),
@@ -58,7 +64,6 @@ CREDENTIALS = {account["vendor"]: account["credentials"] for account in TEST_ACC
 def make_client(vendor: str, base_url: str, connection_id: int):
     config = ConnectionConfig(
         id=connection_id,
-        name="bench",
         vendor=vendor,
         base_url=base_url,
         credentials=dict(CREDENTIALS[vendor]),

@@ -92,7 +92,6 @@ class VendorConnection(models.Model):
     def to_config(self) -> ConnectionConfig:
         return ConnectionConfig(
             id=self.pk,
-            name=self.name,
             vendor=self.vendor,
             base_url=self.base_url.rstrip("/"),
             credentials=dict(self.credentials or {}),

@@ -34,7 +34,7 @@ current_vendor_calls: contextvars.ContextVar[list[VendorCallRecord] | None] = co
 
 
 def record_vendor_call(*, vendor: str, endpoint: str, outcome: str, duration_ms: float, **signal: Any) -> None:
-    """Receives vendors.signals.vendor_call_finished, sent after every HTTP call (no URL, no body: nothing secret)."""
+    """Receives vendors.http.vendor_call_finished, sent after every HTTP call (no URL, no body: nothing secret)."""
     calls = current_vendor_calls.get()
     if calls is not None:
         calls.append(VendorCallRecord(vendor, endpoint, outcome, round(duration_ms, 1)))

@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext
 
 from vendors.calls import call_vendors_concurrently
-from vendors.exceptions import VendorNotSupported
+from vendors.exceptions import VendorNotSupported, VendorQueryError
 from vendors.parsing import mainland_mobile
 from vendors.results import (
     Capability,
@@ -147,6 +147,15 @@ class VendorClient:
     @property
     def vendor(self) -> str:
         return self.profile.key
+
+    def member_value(self, member: MemberRef, *kinds: LookupKind) -> str:
+        """The member's identifier, if it is of one of `kinds`; a VendorQueryError naming them otherwise."""
+        value = member.value.strip()
+        if member.kind in kinds and value:
+            return value
+        labels = dict.fromkeys(str(i.label) for i in self.profile.identifiers if i.kind in kinds)
+        message = gettext("This vendor looks members up by %(what)s only.") % {"what": spoken_list(list(labels))}
+        raise VendorQueryError(cjk_spaced(message), vendor=self.vendor)
 
     def test_connection(self) -> str:
         """Authenticate and make one cheap read; return a short success note or raise VendorError."""

@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, ClassVar, TypeVar
 
 import requests
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -39,7 +40,6 @@ from vendors.parsing import as_int, bad_response
 from vendors.ratelimit import CacheRateLimiter, RateLimit
 from vendors.redaction import scrub_text, scrubbed
 from vendors.results import ConnectionConfig, HistoryQuery, ResultPage
-from vendors.signals import vendor_call_finished
 from vendors.tokens import AccessToken, TokenStore, fingerprint
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 JsonObject = dict[str, Any]
 Headers = Mapping[str, str]
+
+# Sent after every HTTP attempt, with `vendor`, `endpoint` (the path, never its query), `outcome` and `duration_ms`;
+# nothing secret. The request log (pointsadmin.logging) lists them; the signal keeps vendors/ free of its imports.
+vendor_call_finished = Signal()
 
 # --- sessions -----------------------------------------------------------------------------------------
 _sessions = threading.local()
@@ -90,14 +94,6 @@ def backoff(attempt: int) -> float:
     return base + random.uniform(0, base / 2)  # noqa: S311  # nosec B311 # jitter, not cryptography
 
 
-def retry_after_seconds(response: requests.Response) -> float | None:
-    """Retry-After as seconds (a number or an HTTP date), or None if absent or unreadable."""
-    try:
-        return float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
-    except InvalidHeader:
-        return None
-
-
 def pause(seconds: float) -> None:
     """Wait between attempts (a module function, so that tests can record the pauses instead)."""
     time.sleep(seconds)
@@ -105,17 +101,42 @@ def pause(seconds: float) -> None:
 
 # --- the client base class ----------------------------------------------------------------------------
 class HttpVendorClient(VendorClient):
-    """A VendorClient speaking JSON over HTTP."""
+    """A VendorClient speaking JSON over HTTP, whose replies are {"code": 0, "msg": "…", "data": …} under each
+    vendor's own names (VENDORS.md §1-3). A code other than 0 is an error whose message is shown."""
+
+    code_key: ClassVar[str] = "code"
+    message_key: ClassVar[str] = "msg"
+    # Whether a reply without the code but with data is a success (Xinyue's doc marks even `ret` optional).
+    code_optional: ClassVar[bool] = False
+    # A refused token's code; where none is documented, an error on a call made with a token whose message matches
+    # token_error_text is taken as one. Either gets a new token and one retry.
+    token_error_code: ClassVar[int | None] = None
+    token_error_text: ClassVar[re.Pattern[str] | None] = None
+    # A code meaning the vendor's own failure, not our request's.
+    unavailable_code: ClassVar[int | None] = None
 
     # At most this many calls per period to one vendor app, across all workers (None: no limit known).
     rate_limit: ClassVar[RateLimit | None] = None
     # Statuses with a vendor-specific meaning, checked first and never retried (e.g. Kingdee's 519):
     # status → (error class, message shown).
     status_errors: ClassVar[Mapping[int, tuple[type[VendorError], str | Promise]]] = {}
+    # Whether any refusal of a call with a token may mean a dead token: it then gets a new token and one retry, at
+    # most once per connection per TokenStore.RENEWAL_INTERVAL_SECONDS (Xinyue, VENDORS.md §1).
+    any_refusal_may_be_dead_token: ClassVar[bool] = False
 
     def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        """The `data` of a vendor reply, or the VendorError its error code means (each vendor's envelope)."""
-        raise NotImplementedError
+        """The `data` of a vendor reply, or the VendorError its error code means."""
+        if self.code_optional and self.code_key not in payload and "data" in payload:
+            return payload["data"]
+        code = as_int(payload.get(self.code_key), self.code_key, vendor=self.vendor)
+        if code == 0:
+            return payload.get("data")
+        message = self.vendor_message(payload.get(self.message_key), token)
+        if code == self.unavailable_code:
+            raise VendorUnavailable(message, vendor=self.vendor, code=code)
+        text_refused = self.token_error_text is not None and self.token_error_text.search(message)
+        refused = token and (code == self.token_error_code or text_refused)
+        raise (VendorTokenRejected if refused else VendorRejected)(message, vendor=self.vendor, code=code)
 
     def fetch_token(self) -> AccessToken:
         """Ask the vendor for a new access token (only clients whose calls need one)."""
@@ -161,7 +182,11 @@ class HttpVendorClient(VendorClient):
             return call(token)
         except VendorTokenRejected:
             logger.info("%s connection %s: token refused, fetching a new one", self.vendor, self.config.id)
-            self.tokens.invalidate(token)
+        except VendorRejected as error:
+            if not (self.any_refusal_may_be_dead_token and self.tokens.may_renew(token)):
+                raise
+            logger.info("%s connection %s: code %s, retrying with a new token", self.vendor, self.config.id, error.code)
+        self.tokens.invalidate(token)
         return call(self.tokens.get())
 
     @cached_property
@@ -230,9 +255,7 @@ class HttpVendorClient(VendorClient):
                     raise VendorUnavailable(vendor=self.vendor) from scrubbed(err, secrets)
                 else:
                     outcome = "ok" if 200 <= response.status_code < 300 else f"http_{response.status_code}"
-                    wait = self._retry_wait(
-                        response, unwrap, attempt=attempt, retries=retries, token_request=token_request
-                    )
+                    wait = self._retry_wait(response, unwrap, attempt=attempt, token_request=token_request)
                     if wait is None:
                         payload = self._decode(response)
                         try:
@@ -252,13 +275,7 @@ class HttpVendorClient(VendorClient):
             attempt += 1
 
     def _retry_wait(
-        self,
-        response: requests.Response,
-        unwrap: Callable[[JsonObject], Any],
-        *,
-        attempt: int,
-        retries: int,
-        token_request: bool,
+        self, response: requests.Response, unwrap: Callable[[JsonObject], Any], *, attempt: int, token_request: bool
     ) -> float | None:
         """None for a reply to read; else the seconds to wait before another try, or the VendorError the status
         means."""
@@ -271,8 +288,12 @@ class HttpVendorClient(VendorClient):
         if status in (401, 403):
             raise (VendorAuthError if token_request else VendorTokenRejected)(vendor=self.vendor, status=status)
         if status == 429 or status >= 500:
-            retry_after = retry_after_seconds(response)
+            try:  # Retry-After: a number of seconds or an HTTP date; absent or unreadable, None
+                retry_after: float | None = float(Retry().parse_retry_after(response.headers.get("Retry-After", "")))
+            except InvalidHeader:
+                retry_after = None
             waitable = retry_after is None or retry_after <= RETRY_AFTER_CAP_SECONDS
+            retries = TOKEN_RETRIES if token_request else READ_RETRIES
             if attempt < retries and waitable and not (status == 429 and token_request):
                 return backoff(attempt) if retry_after is None else retry_after
             raise (VendorRateLimited if status == 429 else VendorUnavailable)(vendor=self.vendor, status=status)
@@ -300,10 +321,8 @@ class HttpVendorClient(VendorClient):
 
     def check_paging(self, page: int, page_size: int) -> None:
         if page < 1 or not 1 <= page_size <= self.profile.max_page_size:
-            raise VendorQueryError(
-                gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.profile.max_page_size},
-                vendor=self.vendor,
-            )
+            message = gettext("Pages start at 1 and hold 1 to %(max)s rows.") % {"max": self.profile.max_page_size}
+            raise VendorQueryError(message, vendor=self.vendor)
 
     def check_history_query(self, query: HistoryQuery) -> None:
         """Refuse what this vendor cannot do on its side (the forms only offer what it can)."""
@@ -325,39 +344,23 @@ class HttpVendorClient(VendorClient):
 
 
 class CodeMessageClient(HttpVendorClient):
-    """A vendor whose replies are {"code": 0, "msg": "…", "data": …}: Xiaoe's as they are, Xinyue's with "ret"
-    for "code" (VENDORS.md §1, §2). A code other than 0 is an error whose msg is shown."""
-
-    code_key: ClassVar[str] = "code"
-    # Whether a reply without the code but with data is a success (Xinyue's doc marks even `ret` optional).
-    code_optional: ClassVar[bool] = False
-    # Neither vendor documents a "token expired" code: an error on a call made with a token whose msg matches
-    # this is taken as one, and gets a new token and one retry (None: never).
-    token_error_text: ClassVar[re.Pattern[str] | None] = None
-
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        if self.code_optional and self.code_key not in payload and "data" in payload:
-            return payload["data"]
-        code = as_int(payload.get(self.code_key), self.code_key, vendor=self.vendor)
-        if code == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("msg"), token)
-        refused = token and self.token_error_text is not None and self.token_error_text.search(message)
-        raise (VendorTokenRejected if refused else VendorRejected)(message, vendor=self.vendor, code=code)
+    """A vendor whose data calls are POSTs carrying the access token (Xinyue, Xiaoe; VENDORS.md §1, §2)."""
 
     def authorised(self, body: Mapping[str, Any], token: str) -> tuple[JsonObject, Headers]:
         """The JSON body and headers of a call carrying `token`: each vendor puts it in its own place."""
         raise NotImplementedError
 
-    def _post_with(self, path: str, body: Mapping[str, Any], token: str) -> Any:
-        json, headers = self.authorised(body, token)
-        return self.send(
-            "POST", path, json=json, headers=headers, unwrap=lambda payload: self._unwrap(payload, token), hide=(token,)
-        )
-
-    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
+    def _post(self, path: str, body: Mapping[str, Any], *, rate_limited: bool = True) -> Any:
         """POST `body` with the access token; the reply's data (a refused token: a new one, and one retry)."""
-        return self.with_token(lambda token: self._post_with(path, body, token))
+
+        def call(token: str) -> Any:
+            json, headers = self.authorised(body, token)
+            unwrap = partial(self._unwrap, token=token)
+            return self.send(
+                "POST", path, json=json, headers=headers, unwrap=unwrap, rate_limited=rate_limited, hide=(token,)
+            )
+
+        return self.with_token(call)
 
 
 def result_page(items: list[T], *, page: int, page_size: int, reported_total: int | None) -> ResultPage[T]:

@@ -23,16 +23,11 @@ from vendors.base import CredentialField, MemberIdentifier, VendorProfile
 from vendors.calls import call_vendor
 from vendors.exceptions import (
     VendorAuthError,
-    VendorQueryError,
-    VendorRejected,
-    VendorTokenRejected,
-    VendorUnavailable,
 )
-from vendors.http import HttpVendorClient, JsonObject, result_page
+from vendors.http import HttpVendorClient, result_page
 from vendors.parsing import (
     NAME_MAX_LENGTH,
     as_id,
-    as_int,
     as_list,
     as_mapping,
     as_optional_decimal,
@@ -57,15 +52,10 @@ from vendors.results import (
     PointsTransaction,
     ResultPage,
 )
-from vendors.tokens import AccessToken
+from vendors.tokens import AccessToken, access_token_from
 
 AUTH_PATH = "/jdyconnector/app_management/kingdee_auth_token"
 RECORDS_PATH = "/jdy/v2/ls/integral_record"
-
-# errcode 1030002006: "app secret check failed", i.e. the app-token is stale: new token, retry once (§3).
-TOKEN_REJECTED_CODE = 1030002006
-# errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
-SYSTEM_ERROR_CODE = 2000002000
 
 # create_time is "yyyy-MM-dd HH:mm:ss" (the parameter table's format) or just "yyyy-MM-dd" (the doc's example).
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
@@ -149,6 +139,12 @@ class KingdeeClient(HttpVendorClient):
         # integral_type filters on the server; its codes are set up per tenant (the doc: "see the back office").
         history_type_filter=True,
     )
+    code_key = "errcode"
+    message_key = "description"
+    # errcode 1030002006: "app secret check failed", i.e. the app-token is stale: new token, retry once (§3).
+    token_error_code = 1030002006
+    # errcode 2000002000: "system error" (the doc's 返回码 table): the vendor's fault, not our request's.
+    unavailable_code = 2000002000
     # HTTP 519 is reported for a bad signature (§3, unconfirmed): neither a retry nor a new app-token fixes it.
     status_errors = {
         519: (
@@ -195,24 +191,8 @@ class KingdeeClient(HttpVendorClient):
             # app_signature never changes for a key and secret: as good as a password, kept out of errors.
             hide=(signature,),
         )
-        data = as_mapping(data, "data", vendor=self.vendor)
         # The key is hyphenated: "app-token" (§3).
-        token = as_text(data.get("app-token"), "data.app-token", vendor=self.vendor)
-        if not token:
-            raise bad_response(self.vendor, "data.app-token")
-        return AccessToken(value=token, expires_at=_token_expiry(data.get("expires")))
-
-    def _unwrap(self, payload: JsonObject, token: str = "") -> Any:  # nosec B107 # "" = no token yet
-        # The envelope is {"errcode", "description", "data"}.
-        code = as_int(payload.get("errcode"), "errcode", vendor=self.vendor)
-        if code == 0:
-            return payload.get("data")
-        message = self.vendor_message(payload.get("description"), token)
-        if code == TOKEN_REJECTED_CODE and token:
-            raise VendorTokenRejected(message, vendor=self.vendor, code=code)
-        if code == SYSTEM_ERROR_CODE:
-            raise VendorUnavailable(message, vendor=self.vendor, code=code)
-        raise VendorRejected(message, vendor=self.vendor, code=code)
+        return access_token_from(data, vendor=self.vendor, key="app-token", expires_at=_token_expiry)
 
     # --- the one endpoint ---------------------------------------------------------------------------
     def _records_page(self, filters: Mapping[str, str], page: int, page_size: int) -> ResultPage[PointsTransaction]:
@@ -242,23 +222,14 @@ class KingdeeClient(HttpVendorClient):
         return result
 
     def _date_filters(self, query: HistoryQuery) -> dict[str, str]:
-        filters = {"integral_type": query.type_code.strip()}
         # "yyyy-MM-dd HH:mm:ss" in Beijing time (the doc's params table).
-        if query.start is not None:
-            filters["start_date"] = shanghai_text(query.start)
-        if query.end is not None:
-            filters["end_date"] = shanghai_text(query.end)
-        return filters
+        dates = {"start_date": query.start, "end_date": query.end}
+        filters = {key: shanghai_text(moment) for key, moment in dates.items() if moment is not None}
+        return {"integral_type": query.type_code.strip(), **filters}
 
     def _member_filter(self, member: MemberRef) -> dict[str, str]:
-        value = member.value.strip()
-        if member.kind == LookupKind.MOBILE and value:
-            return {"mobile": _mobile(value)}
-        if member.kind == LookupKind.MEMBER_ID and value:
-            return {"member_id": value}
-        raise VendorQueryError(
-            gettext("This vendor looks members up by member id or mobile number only."), vendor=self.vendor
-        )
+        value = self.member_value(member, LookupKind.MEMBER_ID, LookupKind.MOBILE)
+        return {"mobile": _mobile(value)} if member.kind == LookupKind.MOBILE else {"member_id": value}
 
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
@@ -381,12 +352,12 @@ def _signed_change(occur: Decimal | None, before: Decimal | None, after: Decimal
     return occur
 
 
-def _token_expiry(value: Any) -> float:
+def _token_expiry(data: Mapping[str, Any]) -> float:
     """`expires` is epoch milliseconds (§3). Epoch seconds or a lifetime in seconds are accepted too, told
     apart by size; missing, unreadable or not in the future: a conservative hour (one more fetch, no harm)."""
     now = token_cache.now()  # the token store's clock, which tests can move
     try:
-        number = int(value)  # true is 1: a lifetime of a second, refused below
+        number = int(data.get("expires"))  # true is 1: a lifetime of a second, refused below
     except (TypeError, ValueError, ArithmeticError):
         number = 0
     if number >= 100_000_000_000:  # epoch ms (1e11 ms is 1973)

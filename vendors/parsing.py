@@ -116,11 +116,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def as_text(value: Any, what: FieldName, *, vendor: str, default: str = "", limit: int | None = None) -> str:
-    """A string field; numbers are accepted as their text (ids come both ways), null as `default`; with `limit`,
-    longer text is cut with an ellipsis."""
+def as_text(value: Any, what: FieldName, *, vendor: str, limit: int | None = None) -> str:
+    """A string field; numbers are accepted as their text (ids come both ways), null as ""; with `limit`, longer
+    text is cut with an ellipsis."""
     if value is None:
-        return default
+        return ""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise bad_response(vendor, what)
     return str(value) if limit is None else clip(str(value), limit)
@@ -175,12 +175,12 @@ def shanghai_datetime(value: Any, what: FieldName, *, vendor: str, formats: tupl
     raise bad_response(vendor, what)
 
 
-def shanghai_text(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+def shanghai_text(moment: datetime) -> str:
     """An aware datetime as Beijing wall-clock text, the form the vendors' date filters take."""
     if moment.tzinfo is None:
         # A naive time would be shifted silently by whatever zone we guessed; the forms give aware ones.
         raise ValueError("vendor date filters need aware datetimes")
-    return shanghai_format(moment, fmt)
+    return shanghai_format(moment)
 
 
 def shanghai_format(moment: datetime, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:

@@ -4,12 +4,14 @@ times are aware datetimes. `raw` keeps the vendor's own row for the Admin-only r
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
+
+from django.utils import timezone
 
 from vendors.exceptions import VendorError
 
@@ -44,7 +46,6 @@ class RankingField(StrEnum):
 @dataclass(frozen=True)
 class ConnectionConfig:
     id: int
-    name: str
     vendor: str
     base_url: str
     credentials: Mapping[str, str] = field(repr=False)
@@ -170,3 +171,23 @@ class MemberSummary:
 
     balance: Outcome[MemberBalance | None]
     history: Outcome[ResultPage[PointsTransaction]] | None
+
+
+# Reading every page of a newest-first list without drift (a record arriving between two pages pushes every row one
+# place down): the period's end is pinned to the start, and a row already seen is left out.
+Query = TypeVar("Query", bound=HistoryQuery)
+
+
+def pinned_to_now(query: Query) -> Query:
+    now = timezone.now()
+    return query if query.end is not None and query.end <= now else replace(query, end=now)
+
+
+def distinct_records(transactions: Iterable[PointsTransaction]) -> Iterator[PointsTransaction]:
+    seen: set[Hashable] = set()
+    for transaction in transactions:
+        # Xinyue rows carry no documented id: the whole row stands for itself (two alike to the millisecond are one).
+        key = transaction.record_id or transaction
+        if key not in seen:
+            seen.add(key)
+            yield transaction

@@ -191,14 +191,16 @@ def _rebuild_error(failure: Mapping[str, Any], vendor: str) -> VendorError:
     return cls(message, vendor=vendor, status=failure.get("status"), code=failure.get("code"))
 
 
-def access_token_from(data: Any, *, vendor: str) -> AccessToken:
-    """An `{"access_token", "expires_in"}` object (Xinyue, Xiaoe); a missing or silly lifetime is the documented
-    7,200 seconds (VENDORS.md §1, §2)."""
+def access_token_from(
+    data: Any, *, vendor: str, key: str = "access_token", expires_at: Callable[[Mapping[str, Any]], float] | None = None
+) -> AccessToken:
+    """The token at `key` of a reply's data, expiring at `expires_at(data)`; by default `expires_in` seconds from
+    now (Xinyue, Xiaoe), a missing or silly lifetime being the documented 7,200 seconds (VENDORS.md §1, §2)."""
     data = as_mapping(data, "data", vendor=vendor)
-    token = as_text(data.get("access_token"), "data.access_token", vendor=vendor)
+    token = as_text(data.get(key), f"data.{key}", vendor=vendor)
     if not token:
-        raise bad_response(vendor, "data.access_token")
+        raise bad_response(vendor, f"data.{key}")
+    if expires_at is not None:
+        return AccessToken(value=token, expires_at=expires_at(data))
     lifetime = as_optional_int(data.get("expires_in"), "data.expires_in", vendor=vendor)
-    if lifetime is None or lifetime <= 0:
-        lifetime = 7200
-    return AccessToken(value=token, expires_at=now() + lifetime)
+    return AccessToken(value=token, expires_at=now() + (lifetime if lifetime and lifetime > 0 else 7200))

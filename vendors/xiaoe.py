@@ -192,7 +192,7 @@ class XiaoeClient(CodeMessageClient):
     def _summary_by_user_id(self, member: MemberRef, query: HistoryQuery | None) -> MemberSummary:
         calls: dict[str, Any] = {
             "balance": lambda: self.member_balance(member=member),
-            "user": lambda: self.user_info({"user_id": self._user_id(member)}),
+            "user": lambda: self.user_info({"user_id": self.member_value(member, LookupKind.USER_ID)}),
         }
         if query is not None:
             calls["history"] = lambda: self.member_history(member=member, query=query)
@@ -225,26 +225,15 @@ class XiaoeClient(CodeMessageClient):
             scope = f"{self.rate_limit_scope()}:user_info"
             self._user_info_limiter = CacheRateLimiter(scope=scope, limit=limit, vendor=self.vendor)
         self._user_info_limiter.acquire()
-
-        def call(token: str) -> Any:
-            return self.send(
-                "POST",
-                USER_INFO_PATH,
-                json=self.authorised(body, token)[0],
-                unwrap=lambda payload: self._unwrap(payload, token),
-                rate_limited=False,
-                hide=(token,),
-            )
-
         try:
-            return self._user(self.with_token(call))
+            return self._user(self._post(USER_INFO_PATH, body, rate_limited=False))
         except VendorRejected as error:
             if _NO_USER_TEXT.search(error.message):
                 return None
             raise
 
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        balances = self.balances_by_ids(member_ids=[self._user_id(member)])
+        balances = self.balances_by_ids(member_ids=[self.member_value(member, LookupKind.USER_ID)])
         return balances[0] if balances else None
 
     def balances_by_ids(self, *, member_ids: Sequence[str]) -> list[MemberBalance]:
@@ -274,13 +263,10 @@ class XiaoeClient(CodeMessageClient):
             "sort_rule": descending if query.descending else ascending,
         }
         # "YYYY-MM-DD HH:MM:SS" in Beijing time, filtering by when a member first earned points.
-        try:
-            if query.first_earned_start is not None:
-                body["create_time_start"] = shanghai_text(query.first_earned_start)
-            if query.first_earned_end is not None:
-                body["create_time_end"] = shanghai_text(query.first_earned_end)
-        except ValueError as err:
-            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor) from err
+        dates = {"create_time_start": query.first_earned_start, "create_time_end": query.first_earned_end}
+        if any(moment is not None and moment.tzinfo is None for moment in dates.values()):
+            raise VendorQueryError(gettext("Dates must carry a time zone."), vendor=self.vendor)
+        body |= {key: shanghai_text(moment) for key, moment in dates.items() if moment is not None}
         items, total, _last_page = self._balances_page(body, query.page, query.page_size)
         return result_page(items, page=query.page, page_size=query.page_size, reported_total=total)
 
@@ -294,7 +280,7 @@ class XiaoeClient(CodeMessageClient):
         page offers "next" while pages are full, rather than spend a call per month on a number.
         """
         self.check_history_query(query)
-        user_id = self._user_id(member)
+        user_id = self.member_value(member, LookupKind.USER_ID)
         size = query.page_size
         with self._walk_lock:
             walk = self._walk_to(user_id, query, (query.page - 1) * size)
@@ -363,11 +349,6 @@ class XiaoeClient(CodeMessageClient):
 
         user_id = field("user_id")
         return XiaoeUser(user_id, phone=field("phone"), name=field("name") or field("nickname")) if user_id else None
-
-    def _user_id(self, member: MemberRef) -> str:
-        if member.kind != LookupKind.USER_ID or not member.value.strip():
-            raise VendorQueryError(gettext("This vendor looks members up by user id only."), vendor=self.vendor)
-        return member.value.strip()
 
     def _balances_page(
         self, body: Mapping[str, Any], page: int, size: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vendors.base import CredentialField, MemberIdentifier, VendorProfile
-from vendors.exceptions import VendorQueryError, VendorRejected, VendorTokenRejected
+from vendors.exceptions import VendorRejected
 from vendors.http import CodeMessageClient, Headers, JsonObject, result_page
 from vendors.parsing import (
     DESCRIPTION_MAX_LENGTH,
@@ -37,8 +36,6 @@ from vendors.results import (
     ResultPage,
 )
 from vendors.tokens import AccessToken, access_token_from
-
-logger = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -66,6 +63,8 @@ class XinyueClient(CodeMessageClient):
     # {"ret", "msg", "data"}; the doc marks even `ret` as optional (VENDORS.md §1).
     code_key = "ret"
     code_optional = True
+    # No "token expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md §1).
+    any_refusal_may_be_dead_token = True
 
     # --- authentication -----------------------------------------------------------------------------
     def fetch_token(self) -> AccessToken:
@@ -81,21 +80,6 @@ class XinyueClient(CodeMessageClient):
         # The token goes raw in Authorization, with no "Bearer" (VENDORS.md §1).
         return dict(body), {"Authorization": token}
 
-    def _post(self, path: str, body: Mapping[str, Any]) -> Any:
-        # No "token expired" code is documented, and a dead token may come back as the generic 1001 (VENDORS.md
-        # §1): any refusal gets one new token and one retry, unless this connection renewed one a moment ago.
-        token = self.tokens.get()
-        try:
-            return self._post_with(path, body, token)
-        except VendorTokenRejected:  # 401/403: the token, without a doubt
-            pass
-        except VendorRejected as error:
-            if not self.tokens.may_renew(token):
-                raise
-            logger.info("xinyue connection %s: ret %s, retrying once with a new token", self.config.id, error.code)
-        self.tokens.invalidate(token)
-        return self._post_with(path, body, self.tokens.get())
-
     # --- operations ---------------------------------------------------------------------------------
     def test_connection(self) -> str:
         self.tokens.get()
@@ -103,18 +87,12 @@ class XinyueClient(CodeMessageClient):
         try:
             self._post(HISTORY_PATH, {"openid": "pointsadmin-connection-test", "page": 1, "page_size": 1})
         except VendorRejected as error:
-            return gettext("Token accepted; the vendor answered a test query with: %(message)s") % {
-                "message": error.message
-            }
+            message = gettext("Token accepted; the vendor answered a test query with: %(message)s")
+            return message % {"message": error.message}
         return gettext("Token accepted; a test query succeeded.")
 
-    def _openid(self, member: MemberRef) -> str:
-        if member.kind != LookupKind.OPENID or not member.value.strip():
-            raise VendorQueryError(gettext("This vendor looks members up by openid only."), vendor=self.vendor)
-        return member.value.strip()
-
     def member_balance(self, *, member: MemberRef) -> MemberBalance | None:
-        data = self._post(BALANCE_PATH, {"openid": self._openid(member)})
+        data = self._post(BALANCE_PATH, {"openid": self.member_value(member, LookupKind.OPENID)})
         # No data, or no amount in it: a member the vendor does not know.
         if data is None or as_mapping(data, "data", vendor=self.vendor).get("amount") is None:
             return None
@@ -132,7 +110,7 @@ class XinyueClient(CodeMessageClient):
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
         self.check_history_query(query)
-        openid = self._openid(member)
+        openid = self.member_value(member, LookupKind.OPENID)
         body = {
             "openid": openid,
             # Unix milliseconds (the vendor's docs since Oct 2023, VENDORS.md §1); 0 = unbounded.

@@ -33,7 +33,6 @@ def main() -> None:
     vendor, base_url, connection_id, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     config = ConnectionConfig(
         id=connection_id,
-        name="concurrency",
         vendor=vendor,
         base_url=base_url,
         credentials=dict(TEST_CREDENTIALS[vendor]),

@@ -226,7 +226,7 @@ def _kingdee_get(
     credentials: dict[str, str] | None = None,
 ):
     credentials = {**(credentials or TEST_CREDENTIALS["kingdee"])}
-    client = KingdeeClient(ConnectionConfig(1, "k", "kingdee", sandbox.base_url, credentials, 5.0))
+    client = KingdeeClient(ConnectionConfig(1, "kingdee", sandbox.base_url, credentials, 5.0))
     headers = client.signed_headers(method="GET", path=path, params=params, app_token=app_token)
     if secret:
         headers["X-Api-Signature"] = gateway_signature(
@@ -288,7 +288,7 @@ def test_kingdee_rejects_a_signature_made_with_quote_plus_twice(sandbox):
     token = _kingdee_token(sandbox)
     params = {"integral_type": "a~b*c", "page": "1"}
     headers = KingdeeClient(
-        ConnectionConfig(1, "k", "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
+        ConnectionConfig(1, "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
     ).signed_headers(method="GET", path="/jdy/v2/ls/integral_record", params=params, app_token=token)
     wrong = "\n".join(
         [
@@ -326,7 +326,7 @@ def test_every_vendor_call_must_say_its_body_is_json(sandbox):
     assert without_content_type("POST", "/xe.account.info.batch/1.0.0", data=json.dumps(batch)).json()["code"] == 1001
     kingdee = _kingdee_token(sandbox)
     headers = KingdeeClient(
-        ConnectionConfig(1, "k", "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
+        ConnectionConfig(1, "kingdee", sandbox.base_url, {**TEST_CREDENTIALS["kingdee"]}, 5.0)
     ).signed_headers(method="GET", path="/jdy/v2/ls/integral_record", params={"page": "1"}, app_token=kingdee)
     del headers["Content-Type"]
     reply = without_content_type("GET", "/jdy/v2/ls/integral_record", params={"page": "1"}, headers=headers)

@@ -42,7 +42,6 @@ def make_config() -> Callable[..., ConnectionConfig]:
     def make(vendor: str, **overrides: Any) -> ConnectionConfig:
         fields: dict[str, Any] = {
             "id": 1,
-            "name": f"{vendor} test",
             "vendor": vendor,
             "base_url": BASE_URLS[vendor],
             "credentials": dict(TEST_CREDENTIALS[vendor]),

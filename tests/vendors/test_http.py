@@ -52,7 +52,6 @@ class DemoClient(CodeMessageClient):
 def demo_config(**overrides: Any) -> ConnectionConfig:
     fields: dict[str, Any] = {
         "id": 42,
-        "name": "demo",
         "vendor": "demo",
         "base_url": "https://demo.vendor.test",
         "credentials": {"key": "k-1", "secret": SECRET},

@@ -106,7 +106,7 @@ def test_connections_of_the_same_app_share_one_limit(vendor_http, make_config, m
         vendor_http.get(TOKEN_URL, json={"code": 0, "msg": "ok", "data": {"access_token": token, "expires_in": 7200}})
     vendor_http.post(BATCH_URL, json=EMPTY_BATCH)
     same_app = make_config("xiaoe", id=501)
-    same_app_again = make_config("xiaoe", id=502, name="second connection, same app")
+    same_app_again = make_config("xiaoe", id=502)
     other_app = make_config("xiaoe", id=503, credentials={"app_id": "app_other", "secret_key": "other-secret-99"})
 
     XiaoeClient(same_app).balances_by_ids(member_ids=["u_1"])

@@ -46,7 +46,6 @@ def main() -> None:
 
     config = ConnectionConfig(
         id=901,
-        name="race",
         vendor="xinyue",
         base_url=BASE_URL,
         credentials=dict(TEST_CREDENTIALS["xinyue"]),
