@@ -50,9 +50,12 @@ def test_manager_exports_the_shop_ledger_watching_the_progress(
         section = page.locator("#job-progress")
         values: list[int] = []
         deadline = time.monotonic() + 90
-        while section.get_attribute("data-status") in ("queued", "running"):
+        # Status and bar read together: the section is swapped whole, and the bar goes once the job is done.
+        read = """() => { const s = document.querySelector('#job-progress'), p = s && s.querySelector('progress');
+                          return [s ? s.dataset.status : null, p ? p.getAttribute('value') : null]; }"""
+        while (state := page.evaluate(read))[0] in ("queued", "running", None):
             assert time.monotonic() < deadline, consumer.output()[-3000:]
-            value = page.locator("progress.export-progress").get_attribute("value")
+            value = state[1]
             if value is not None and (not values or int(value) != values[-1]):
                 values.append(int(value))
             page.wait_for_timeout(150)
