@@ -369,23 +369,23 @@ def load_with_outages(
     for worker in workers:
         worker.start()
     slice_seconds = seconds / 5
+
+    def stopped_for_a_slice(name: str, server) -> float:
+        current["window"] = f"{name} down"
+        down = time.monotonic()
+        server.stop()
+        time.sleep(slice_seconds)
+        server.start()
+        return time.monotonic() - down
+
     try:
         time.sleep(slice_seconds)
-        current["window"] = "Redis down"
-        down = time.monotonic()
-        redis_server.stop()
-        time.sleep(slice_seconds)
-        redis_server.start()
-        outages = f"Redis down {time.monotonic() - down:.1f} s"
+        redis_down = stopped_for_a_slice("Redis", redis_server)
         current["window"] = "between"
         time.sleep(slice_seconds)
-        current["window"] = "PostgreSQL down"
-        down = time.monotonic()
-        postgres.stop()
-        time.sleep(slice_seconds)
-        postgres.start()
-        print(f"load: {threads} clients and a login loop for {seconds:.0f} s; {outages}, "
-              f"PostgreSQL down {time.monotonic() - down:.1f} s")  # fmt: skip
+        postgres_down = stopped_for_a_slice("PostgreSQL", postgres)
+        print(f"load: {threads} clients and a login loop for {seconds:.0f} s; Redis down {redis_down:.1f} s, "
+              f"PostgreSQL down {postgres_down:.1f} s")  # fmt: skip
         current["window"] = "after"
         time.sleep(slice_seconds)
     finally:
