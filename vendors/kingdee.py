@@ -35,7 +35,6 @@ from vendors.parsing import (
     as_text,
     bad_response,
     mainland_mobile,
-    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -325,7 +324,7 @@ class KingdeeClient(HttpVendorClient):
             member_name=text("member_name"),
             # Not in the doc's Row table ("member_*" fields vary): taken when present.
             mobile=text("member_mobile") or text("mobile"),
-            raw=raw_row(row),
+            raw=row,
         )
 
 

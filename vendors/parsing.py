@@ -126,21 +126,6 @@ def as_text(value: Any, what: FieldName, *, vendor: str, limit: int | None = Non
     return str(value) if limit is None else clip(str(value), limit)
 
 
-def raw_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A vendor row kept as it came for the admins' "raw" view, its texts cut (the raw view is a page too)."""
-
-    def bounded(value: Any) -> Any:
-        if isinstance(value, str):
-            return clip(value, RAW_TEXT_MAX_LENGTH)
-        if isinstance(value, Mapping):
-            return {clip(str(key), RAW_TEXT_MAX_LENGTH): bounded(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [bounded(item) for item in value[:100]]
-        return value
-
-    return bounded(dict(row))
-
-
 def as_id(value: Any, what: FieldName, *, vendor: str) -> str:
     """An id (member, record): text of at most ID_MAX_LENGTH characters of a URL-safe alphabet, or "" when
     absent. An id cannot be cut like a name (a cut id names another member): one out of bounds is unreadable."""

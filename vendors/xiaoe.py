@@ -32,7 +32,6 @@ from vendors.parsing import (
     as_text,
     bad_response,
     mainland_mobile,
-    raw_row,
     shanghai_datetime,
     shanghai_text,
 )
@@ -385,7 +384,7 @@ class XiaoeClient(CodeMessageClient):
                 if created
                 else None
             ),
-            raw=raw_row(row),
+            raw=row,
         )
 
     def _flow_page(self, walk: _FlowWalk, page: int) -> tuple[list[PointsTransaction], int, int | None]:
@@ -434,7 +433,7 @@ class XiaoeClient(CodeMessageClient):
                 row.get("business_type"), (where, "business_type"), vendor=self.vendor, limit=NAME_MAX_LENGTH
             ),
             description=as_text(row.get("remark"), (where, "remark"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
-            raw=raw_row(row),
+            raw=row,
         )
 
 

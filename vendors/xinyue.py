@@ -23,7 +23,6 @@ from vendors.parsing import (
     as_optional_int,
     as_text,
     from_epoch,
-    raw_row,
 )
 from vendors.results import (
     Capability,
@@ -105,7 +104,7 @@ class XinyueClient(CodeMessageClient):
             available=amount,
             frozen=None,
             as_of=timezone.now(),
-            raw=raw_row(data),
+            raw=data,
         )
 
     def member_history(self, *, member: MemberRef, query: HistoryQuery) -> ResultPage[PointsTransaction]:
@@ -142,7 +141,7 @@ class XinyueClient(CodeMessageClient):
             change=amount if direction == Direction.ADD else -amount,
             direction=direction,
             description=as_text(row.get("desc"), (where, "desc"), vendor=self.vendor, limit=DESCRIPTION_MAX_LENGTH),
-            raw=raw_row(row),
+            raw=row,
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext
 
 from audit.models import AuditAction, AuditEntry
-from connections.clients import connection_client, connection_profile, enabled_connections
+from connections.clients import connection_client, connection_profile, enabled_connection, enabled_connections
 from connections.models import VendorConnection
 from vendors.base import VendorClient, VendorProfile, cjk_spaced, spoken_list
 from vendors.calls import call_vendors_concurrently
@@ -84,9 +84,13 @@ def plan_lookup(*, identifier: str, connection_id: int | None = None) -> LookupP
     with member data; narrowed to `connection_id` if given (then none is named as skipped). An identifier in a
     form only one vendor issues (its profile's exclusive identifiers) is asked of that vendor alone."""
     asked, not_asked, candidates = [], [], []
-    for connection in enabled_connections():
+    if connection_id is None:
+        connections = enabled_connections()
+    else:
+        connections = [connection] if (connection := enabled_connection(connection_id)) else []
+    for connection in connections:
         profile = connection_profile(connection)
-        if profile is None or not profile.offers_member_data or connection_id not in (None, connection.pk):
+        if profile is None or not profile.offers_member_data:
             continue
         candidates.append((connection, profile))
     fits = len(identifier) <= MAX_IDENTIFIER_LENGTH

@@ -12,7 +12,9 @@ from django import template
 
 from audit.records import mask_mobile
 from ledger.services.members import lookup_hint
-from vendors.parsing import SHANGHAI
+from vendors.parsing import RAW_TEXT_MAX_LENGTH, SHANGHAI, clip
+
+RAW_LIST_MAX_ITEMS = 100
 
 register = template.Library()
 
@@ -42,22 +44,23 @@ def points(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
-def _mask_raw(value: Any) -> Any:
+def _shown_raw(value: Any) -> Any:
+    # The vendor's row is kept whole; what the raw view shows is cut and masked (the raw view is a page too).
     if isinstance(value, Mapping):
-        return {str(key): _mask_raw(item) for key, item in value.items()}
+        return {clip(str(key), RAW_TEXT_MAX_LENGTH): _shown_raw(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask_raw(item) for item in value]
+        return [_shown_raw(item) for item in value[:RAW_LIST_MAX_ITEMS]]
     if isinstance(value, str):
-        return mask_mobile(value)
+        return mask_mobile(clip(value, RAW_TEXT_MAX_LENGTH))
     return value
 
 
 @register.filter
 def raw_json(value: Mapping[str, Any] | None) -> str:
-    """The vendor's row as indented JSON, mobiles masked (autoescaped by the template)."""
+    """The vendor's row as indented JSON, long texts cut, mobiles masked (autoescaped by the template)."""
     if not value:
         return ""
-    return json.dumps(_mask_raw(value), ensure_ascii=False, indent=2, default=str)
+    return json.dumps(_shown_raw(value), ensure_ascii=False, indent=2, default=str)
 
 
 @register.simple_tag
