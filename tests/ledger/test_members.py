@@ -378,6 +378,18 @@ def test_admin_sees_raw_rows_masked(admin_client, vendor_http, kingdee_connectio
     assert "138****5678" in html
 
 
+def test_the_raw_view_cuts_long_vendor_text(admin_client, vendor_http, kingdee_connection):
+    # The row is kept whole from the vendor; the page shows at most 500 characters of any text in it.
+    fake_member(vendor_http, rows=[record(remark="长" * 20_000, extra={"nested": ["短", "字" * 20_000]})])
+    html = admin_client.get(detail_url(kingdee_connection)).content.decode()
+    raw = html.split('<details class="raw">')[1].split("</details>")[0]
+    assert "长" * 499 + "…" in raw
+    assert "长" * 500 not in raw
+    assert "字" * 499 + "…" in raw
+    assert "字" * 500 not in raw
+    assert "短" in raw
+
+
 def test_dates_without_a_period_are_the_period_asked_for(manager_client, vendor_http, kingdee_connection):
     fake_member(vendor_http)
     html = manager_client.get(detail_url(kingdee_connection), {"start": "2025-05-01", "end": "2025-05-31"}).content
