@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEntry
@@ -86,10 +88,13 @@ class AuditFilterForm(forms.Form):
     def filter(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         """`entries` narrowed by every filter that validated (dates are days in the site's time zone)."""
         data = self.cleaned_data
-        if start := data.get("start"):
-            entries = entries.filter(created_at__date__gte=start)
-        if end := data.get("end"):
-            entries = entries.filter(created_at__date__lte=end)
+        # From the start of the first day to the start of the day after the last, in the site's time zone: a
+        # range of the indexed column itself (created_at__date would convert every entry's time to compare it).
+        # The first and last days a date can be hold every entry: no bound is needed (nor can one be computed).
+        if (start := data.get("start")) and start > date.min:
+            entries = entries.filter(created_at__gte=_start_of(start))
+        if (end := data.get("end")) and end < date.max:
+            entries = entries.filter(created_at__lt=_start_of(end + timedelta(days=1)))
         if user := data.get("user"):
             entries = entries.filter(user=user)
         if action := data.get("action"):
@@ -99,6 +104,10 @@ class AuditFilterForm(forms.Form):
         if connection := data.get("connection"):
             entries = entries.filter(connection=connection)
         return entries
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def selected_entries(form: AuditFilterForm) -> QuerySet[AuditEntry]:

@@ -61,6 +61,12 @@ class AuditEntry(models.Model):
         # The table kept its name when the model moved here from the ledger app.
         db_table = "ledger_auditentry"
         ordering = ["-created_at", "-id"]
+        # The log only grows: "Who looked this member up" (a target) and a support agent's recent searches
+        # (their lookups, newest first) are read from an index, not by scanning every entry.
+        indexes = [
+            models.Index(fields=["target", "created_at"], name="audit_target_time"),
+            models.Index(fields=["user", "action", "id"], name="audit_user_action"),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
 

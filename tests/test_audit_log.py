@@ -105,6 +105,29 @@ def test_filtering_by_date_range(admin_client, mixed):
     assert "M002" in _rows(html)
 
 
+def test_a_day_runs_from_midnight_to_midnight_beijing_time(admin_client, mixed):
+    from audit.models import AuditEntry
+
+    # M001's two entries fall on the last and the first second of 15 January in Beijing; M002 at the next midnight.
+    first, last = AuditEntry.objects.filter(target="M001")
+    AuditEntry.objects.filter(pk=first.pk).update(created_at="2026-01-15T00:00:00+08:00")
+    AuditEntry.objects.filter(pk=last.pk).update(created_at="2026-01-15T23:59:59.999999+08:00")
+    AuditEntry.objects.filter(target="M002").update(created_at="2026-01-16T00:00:00+08:00")
+    html = admin_client.get(reverse("audit_log"), {"start": "2026-01-15", "end": "2026-01-15"}).content.decode()
+    assert _rows(html).count("<tr>") == 2
+    assert "M002" not in _rows(html)
+    html = admin_client.get(reverse("audit_log"), {"start": "2026-01-16"}).content.decode()
+    assert "M002" in _rows(html)
+    assert "M001" not in _rows(html)
+
+
+@pytest.mark.parametrize("dates", [{"start": "0001-01-01"}, {"end": "9999-12-31"}])
+def test_the_first_and_last_days_a_date_can_be_hold_every_entry(admin_client, mixed, dates):
+    response = admin_client.get(reverse("audit_log"), dates)
+    assert response.status_code == 200
+    assert _rows(response.content.decode()).count("<tr>") == 4
+
+
 def test_filters_that_are_not_valid_are_named_in_our_own_words(admin_client, mixed):
     html = admin_client.get(
         reverse("audit_log"), {"start": "yesterday", "connection": "99999", "target": "x" * 300}
