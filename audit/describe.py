@@ -56,6 +56,14 @@ def _lookup(entry: AuditEntry, details: dict[str, Any]) -> str:
 
 
 def _member_view(entry: AuditEntry, details: dict[str, Any]) -> str:
+    if details.get("chart"):
+        # The member page's chart and totals, which load after the page when its period is longer than a page.
+        rows = details.get("rows")
+        sentence = _("Drew the chart of member %(target)s") % {"target": entry.target}
+        if isinstance(rows, int):
+            read = ngettext("from %(count)d record", "from %(count)d records", rows) % {"count": rows}
+            return _join(sentence, read)
+        return sentence
     return _join(_("Opened the page of member %(target)s") % {"target": entry.target}, _page(details))
 
 

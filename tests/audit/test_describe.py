@@ -39,6 +39,11 @@ def entry(action: str, target: str = "", **details: object) -> AuditEntry:
             "打开了会员 M001 的页面",
         ),
         (
+            entry(AuditAction.MEMBER_VIEW, "M001", chart=True, rows=47),
+            "Drew the chart of member M001, from 47 records",
+            "绘制了会员 M001 的图表，根据 47 条记录",
+        ),
+        (
             entry(AuditAction.EXPORT, "M001", what="member_history", start="2026-11-01", end="2026-11-30"),
             "Exported the points history of member M001, 2026-11-01 to 2026-11-30",
             "导出了会员 M001 的积分明细，2026-11-01 至 2026-11-30",
