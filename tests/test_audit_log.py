@@ -108,7 +108,7 @@ def test_filtering_by_date_range(admin_client, mixed):
 def test_a_day_runs_from_midnight_to_midnight_beijing_time(admin_client, mixed):
     from audit.models import AuditEntry
 
-    # M001's two entries fall on the last and the first second of 15 January in Beijing; M002 at the next midnight.
+    # M001's two entries fall on the first and the last moment of 15 January in Beijing; M002 at the next midnight.
     first, last = AuditEntry.objects.filter(target="M001")
     AuditEntry.objects.filter(pk=first.pk).update(created_at="2026-01-15T00:00:00+08:00")
     AuditEntry.objects.filter(pk=last.pk).update(created_at="2026-01-15T23:59:59.999999+08:00")
